@@ -1,0 +1,217 @@
+/**
+ * The request and response bodies of the User System, as the wire carries them.
+ *
+ * Names follow the swagger definitions (`AddUserReq`, `AddUserRes`, ...). Secrets are
+ * `Redacted` on the type side and plain strings only on the wire.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import {
+  AccountId,
+  ApplicationId,
+  AuthToken,
+  DirectoryId,
+  Email,
+  Password,
+  UserId,
+  Username,
+  VerificationCode
+} from "./Identifiers.js"
+
+/**
+ * The status of a user: `unverified` after self-registration, `active` once the emailed code
+ * was entered (or when an admin created the user). Other values are passed through.
+ *
+ * @since 0.1.0
+ */
+export const UserStatus = Schema.String.annotations({
+  identifier: "UserStatus",
+  examples: ["unverified", "active"]
+})
+/** @since 0.1.0 */
+export type UserStatus = typeof UserStatus.Type
+
+/**
+ * One application in which a user has an account.
+ *
+ * @since 0.1.0
+ */
+export class UserApplication extends Schema.Class<UserApplication>("UserApplication")({
+  accountId: Schema.optional(AccountId),
+  active: Schema.optional(Schema.Boolean),
+  applicationId: Schema.optional(ApplicationId)
+}) {}
+
+/**
+ * `AddUserRes`: a user as returned by registration and the admin look-ups.
+ *
+ * @since 0.1.0
+ */
+export class AddUserRes extends Schema.Class<AddUserRes>("AddUserRes")({
+  userId: UserId,
+  status: UserStatus,
+  active: Schema.optional(Schema.Boolean),
+  applications: Schema.optionalWith(Schema.Array(UserApplication), { default: () => [] }),
+  createdAt: Schema.optional(Schema.Date),
+  updatedAt: Schema.optional(Schema.Date)
+}) {}
+
+/**
+ * `CreateUserRes`: the user an admin created (active at once, no verification).
+ *
+ * @since 0.1.0
+ */
+export class CreateUserRes extends AddUserRes.extend<CreateUserRes>("CreateUserRes")({}) {}
+
+/**
+ * `AddUserReq`: the body of `POST /register`.
+ *
+ * @since 0.1.0
+ */
+export class AddUserReq extends Schema.Class<AddUserReq>("AddUserReq")({
+  applicationId: ApplicationId,
+  directoryId: DirectoryId,
+  email: Email,
+  name: Schema.NonEmptyTrimmedString,
+  password: Password,
+  username: Username
+}) {}
+
+/**
+ * `CreateUserReq`: the body of `POST /user` (admin).
+ *
+ * @since 0.1.0
+ */
+export class CreateUserReq extends Schema.Class<CreateUserReq>("CreateUserReq")({
+  directoryId: DirectoryId,
+  username: Username
+}) {}
+
+/**
+ * `GenerateVerificationTokenUserReq`: the body of `POST /user/verify`, which emails a new code.
+ *
+ * @since 0.1.0
+ */
+export class GenerateVerificationTokenUserReq
+  extends Schema.Class<GenerateVerificationTokenUserReq>("GenerateVerificationTokenUserReq")({
+    applicationId: ApplicationId,
+    password: Password,
+    username: Username
+  })
+{}
+
+/**
+ * `VerifyUserReq`: the body of `PUT /user/verify`, which checks the emailed code.
+ *
+ * @since 0.1.0
+ */
+export class VerifyUserReq extends Schema.Class<VerifyUserReq>("VerifyUserReq")({
+  applicationId: ApplicationId,
+  password: Password,
+  token: VerificationCode,
+  username: Username
+}) {}
+
+/**
+ * The answer of `PUT /user/verify`.
+ *
+ * @since 0.1.0
+ */
+export class VerifyUserRes extends Schema.Class<VerifyUserRes>("VerifyUserRes")({
+  status: UserStatus,
+  userId: UserId,
+  valid: Schema.Boolean
+}) {}
+
+/**
+ * `GeneratePasswordResetTokenUserReq`: the body of `POST /user/resetpassword`.
+ *
+ * @since 0.1.0
+ */
+export class GeneratePasswordResetTokenUserReq
+  extends Schema.Class<GeneratePasswordResetTokenUserReq>("GeneratePasswordResetTokenUserReq")({
+    applicationId: ApplicationId,
+    username: Username
+  })
+{}
+
+/**
+ * `PasswordResetUserReq`: the body of `PUT /user/resetpassword`.
+ *
+ * @since 0.1.0
+ */
+export class PasswordResetUserReq extends Schema.Class<PasswordResetUserReq>("PasswordResetUserReq")({
+  applicationId: ApplicationId,
+  newPassword: Password,
+  token: VerificationCode,
+  username: Username
+}) {}
+
+/**
+ * `UserChangeUsernameAdminBodyReq`: the body of `PUT /user/{userId}/username`.
+ *
+ * @since 0.1.0
+ */
+export class UserChangeUsernameReq extends Schema.Class<UserChangeUsernameReq>("UserChangeUsernameReq")({
+  username: Username,
+  status: UserStatus
+}) {}
+
+/**
+ * `IsValidRes`: `{ valid }`, the answer of the calls that only succeed or fail.
+ *
+ * @since 0.1.0
+ */
+export class IsValidRes extends Schema.Class<IsValidRes>("IsValidRes")({
+  valid: Schema.Boolean
+}) {}
+
+/**
+ * `UserNameLoginReq`: the body of `POST /auth`.
+ *
+ * @since 0.1.0
+ */
+export class UserNameLoginReq extends Schema.Class<UserNameLoginReq>("UserNameLoginReq")({
+  username: Username,
+  password: Password,
+  directoryId: Schema.optional(DirectoryId)
+}) {}
+
+/**
+ * The answer of `POST /auth`: a JWT (`token`, held as `Redacted`) and its expiry `exp` in
+ * seconds since the epoch.
+ *
+ * @since 0.1.0
+ */
+export class LoginRes extends Schema.Class<LoginRes>("LoginRes")({
+  valid: Schema.Boolean,
+  token: AuthToken,
+  exp: Schema.Number,
+  accountId: Schema.optional(AccountId),
+  applicationId: Schema.optional(ApplicationId),
+  name: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The answer of `GET /auth`: whether a token is valid, and until when.
+ *
+ * @since 0.1.0
+ */
+export class TokenCheckRes extends Schema.Class<TokenCheckRes>("TokenCheckRes")({
+  valid: Schema.Boolean,
+  exp: Schema.optional(Schema.Number),
+  accountId: Schema.optional(AccountId),
+  applicationId: Schema.optional(ApplicationId)
+}) {}
+
+/**
+ * The answer of `GET /auth/newToken`: a fresh token for a valid one.
+ *
+ * @since 0.1.0
+ */
+export class NewTokenRes extends Schema.Class<NewTokenRes>("NewTokenRes")({
+  valid: Schema.Boolean,
+  token: AuthToken,
+  exp: Schema.Number
+}) {}

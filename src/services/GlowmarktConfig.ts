@@ -1,0 +1,202 @@
+/**
+ * Where the API is and how patiently to talk to it.
+ *
+ * No credential lives here: credentials are requirements of the calls that need them (see
+ * `Credentials`), so one process can act for many applications and users at once.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { InvalidConfigError } from "../schema/GlowmarktError.js"
+import { ApplicationId, DirectoryId } from "../schema/Identifiers.js"
+
+/**
+ * The public Glowmarkt API.
+ *
+ * @since 0.1.0
+ */
+export const defaultBaseUrl = "https://api.glowmarkt.com/api/v0-1"
+
+/**
+ * How transient failures are retried: capped exponential backoff with jitter.
+ *
+ * @since 0.1.0
+ */
+export interface RetryPolicy {
+  /** Retries after the first attempt (0 disables retrying). */
+  readonly times: number
+  /** The first delay; each retry doubles it. */
+  readonly baseDelay: Duration.Duration
+  /** No delay is longer than this, `Retry-After` included. */
+  readonly maxDelay: Duration.Duration
+}
+
+/**
+ * The settings, resolved and checked.
+ *
+ * @since 0.1.0
+ */
+export interface Settings {
+  /** The API root, e.g. `https://api.glowmarkt.com/api/v0-1` (no trailing slash). */
+  readonly baseUrl: string
+  /** Used by the calls that carry an application id when the call names none. */
+  readonly applicationId: Option.Option<ApplicationId>
+  /** Used by the calls that carry a directory id when the call names none. */
+  readonly directoryId: Option.Option<DirectoryId>
+  /** The longest one attempt may take, from sending to the decoded answer. */
+  readonly requestTimeout: Duration.Duration
+  /** How transient failures are retried. */
+  readonly retry: RetryPolicy
+}
+
+/**
+ * The options of {@link layer}; every one has a default.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  readonly baseUrl?: string | URL | undefined
+  readonly applicationId?: string | undefined
+  readonly directoryId?: string | undefined
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  readonly retry?: Partial<{
+    readonly times: number
+    readonly baseDelay: Duration.DurationInput
+    readonly maxDelay: Duration.DurationInput
+  }> | undefined
+}
+
+/**
+ * The settings of the client.
+ *
+ * @since 0.1.0
+ */
+export class GlowmarktConfig extends Context.Tag("effect-glowmarkt/GlowmarktConfig")<GlowmarktConfig, Settings>() {}
+
+/** @since 0.1.0 */
+export const defaults = {
+  requestTimeout: Duration.seconds(10),
+  retry: { times: 3, baseDelay: Duration.millis(200), maxDelay: Duration.seconds(5) }
+} as const
+
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]", "::1"])
+
+const isLoopback = (url: URL): boolean =>
+  loopbackHosts.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname) ||
+  url.hostname.endsWith(".localhost")
+
+/**
+ * Checks a base URL: https anywhere, plain http only on loopback (the simulator), no
+ * credentials, query or fragment in it.
+ *
+ * @since 0.1.0
+ */
+export const validateBaseUrl = (input: string | URL): Either.Either<string, InvalidConfigError> => {
+  let url: URL
+  try {
+    url = new URL(input.toString())
+  } catch {
+    return Either.left(
+      new InvalidConfigError({ setting: "baseUrl", problem: "is not a URL (expected e.g. https://api.glowmarkt.com/api/v0-1)" })
+    )
+  }
+  const fail = (problem: string) => Either.left(new InvalidConfigError({ setting: "baseUrl", problem }))
+  if (url.protocol === "http:" && !isLoopback(url)) {
+    return fail(
+      `uses plain http:// for ${url.hostname}, which would send credentials in clear text; use https:// (plain http is allowed only on loopback, for the simulator)`
+    )
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fail(`uses ${url.protocol}, expected https:`)
+  if (url.username !== "" || url.password !== "") return fail("must not contain credentials")
+  if (url.search !== "" || url.hash !== "") return fail("must not contain a query or a fragment")
+  return Either.right(url.toString().replace(/\/+$/, ""))
+}
+
+const decodeSetting = <A, I>(schema: Schema.Schema<A, I>, setting: string, value: unknown) =>
+  Schema.decodeUnknownEither(schema)(value).pipe(
+    Either.mapLeft((e) =>
+      new InvalidConfigError({ setting, problem: ParseResult.ArrayFormatter.formatErrorSync(e).map((i) => i.message).join("; ") })
+    )
+  )
+
+const durationSetting = (setting: string, input: Duration.DurationInput): Either.Either<Duration.Duration, InvalidConfigError> => {
+  const d = Duration.decodeUnknown(input)
+  return Option.isSome(d) && Duration.isFinite(d.value) && Duration.greaterThanOrEqualTo(d.value, Duration.zero)
+    ? Either.right(d.value)
+    : Either.left(new InvalidConfigError({ setting, problem: "must be a finite, non-negative duration" }))
+}
+
+/**
+ * Resolves and checks options into settings.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options = {}): Effect.Effect<Settings, InvalidConfigError> =>
+  Effect.gen(function*() {
+    const baseUrl = yield* validateBaseUrl(options.baseUrl ?? defaultBaseUrl)
+    const applicationId = options.applicationId === undefined
+      ? Option.none()
+      : Option.some(yield* decodeSetting(ApplicationId, "applicationId", options.applicationId))
+    const directoryId = options.directoryId === undefined
+      ? Option.none()
+      : Option.some(yield* decodeSetting(DirectoryId, "directoryId", options.directoryId))
+    const requestTimeout = yield* durationSetting("requestTimeout", options.requestTimeout ?? defaults.requestTimeout)
+    const times = options.retry?.times ?? defaults.retry.times
+    if (!Number.isInteger(times) || times < 0 || times > 100) {
+      return yield* new InvalidConfigError({ setting: "retry.times", problem: "must be an integer from 0 to 100" })
+    }
+    const baseDelay = yield* durationSetting("retry.baseDelay", options.retry?.baseDelay ?? defaults.retry.baseDelay)
+    const maxDelay = yield* durationSetting("retry.maxDelay", options.retry?.maxDelay ?? defaults.retry.maxDelay)
+    return { baseUrl, applicationId, directoryId, requestTimeout, retry: { times, baseDelay, maxDelay } }
+  })
+
+/**
+ * The settings from options.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options = {}): Layer.Layer<GlowmarktConfig, InvalidConfigError> =>
+  Layer.effect(GlowmarktConfig, make(options))
+
+/**
+ * The settings from `Config`: by default the environment variables `GLOWMARKT_BASE_URL`,
+ * `GLOWMARKT_APPLICATION_ID`, `GLOWMARKT_DIRECTORY_ID`, `GLOWMARKT_REQUEST_TIMEOUT` (e.g.
+ * `10 seconds`), `GLOWMARKT_RETRY_TIMES`, `GLOWMARKT_RETRY_BASE_DELAY` and
+ * `GLOWMARKT_RETRY_MAX_DELAY`.
+ *
+ * @since 0.1.0
+ */
+export const config: Config.Config<Options> = Config.all({
+  baseUrl: Config.string("GLOWMARKT_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
+  applicationId: Config.option(Config.string("GLOWMARKT_APPLICATION_ID")),
+  directoryId: Config.option(Config.string("GLOWMARKT_DIRECTORY_ID")),
+  requestTimeout: Config.duration("GLOWMARKT_REQUEST_TIMEOUT").pipe(Config.withDefault(defaults.requestTimeout)),
+  times: Config.integer("GLOWMARKT_RETRY_TIMES").pipe(Config.withDefault(defaults.retry.times)),
+  baseDelay: Config.duration("GLOWMARKT_RETRY_BASE_DELAY").pipe(Config.withDefault(defaults.retry.baseDelay)),
+  maxDelay: Config.duration("GLOWMARKT_RETRY_MAX_DELAY").pipe(Config.withDefault(defaults.retry.maxDelay))
+}).pipe(Config.map((c) => ({
+  baseUrl: c.baseUrl,
+  applicationId: Option.getOrUndefined(c.applicationId),
+  directoryId: Option.getOrUndefined(c.directoryId),
+  requestTimeout: c.requestTimeout,
+  retry: { times: c.times, baseDelay: c.baseDelay, maxDelay: c.maxDelay }
+})))
+
+/**
+ * The settings from a `Config` (the environment, by default).
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<GlowmarktConfig, InvalidConfigError | ConfigError.ConfigError> =>
+  Layer.effect(GlowmarktConfig, Effect.flatMap(options, make))
