@@ -116,15 +116,18 @@ export class UnexpectedStatusError extends Schema.TaggedError<UnexpectedStatusEr
   operation: Operation,
   status: Schema.Number,
   /** The first characters of the body, to tell a proxy's page from the API's answer. */
-  bodyExcerpt: Schema.String
+  bodyExcerpt: Schema.String,
+  /** The server's `Retry-After`, in seconds, when it sent one (429, 503). */
+  retryAfterSeconds: Schema.optional(Schema.Number)
 }) {
   /** @since 0.1.0 */
   override get message(): string {
     const hint = this.status === 429 || this.status >= 500
       ? "the service is overloaded or unavailable; try again later"
       : "check the base URL and the credentials"
+    const wait = this.retryAfterSeconds === undefined ? "" : ` (the server asks to wait ${this.retryAfterSeconds}s)`
     return `Glowmarkt answered ${this.operation} with unexpected status ${this.status}` +
-      `${this.bodyExcerpt === "" ? "" : ` (${JSON.stringify(this.bodyExcerpt)})`}; ${hint}`
+      `${this.bodyExcerpt === "" ? "" : ` (${JSON.stringify(this.bodyExcerpt)})`}; ${hint}${wait}`
   }
 }
 

@@ -147,6 +147,18 @@ export const Password = Schema.Redacted(Schema.String).pipe(
 export type Password = typeof Password.Type
 
 /**
+ * A password as a caller holds it: already `Redacted` (a plain string is refused, so that a
+ * secret is never handled bare by mistake).
+ *
+ * @since 0.1.0
+ */
+export const PasswordFromSelf = Schema.RedactedFromSelf(Schema.String).pipe(
+  Schema.filter((r) => Redacted.value(r).trim().length > 0 || "must not be empty or whitespace"),
+  Schema.filter((r) => Redacted.value(r).length <= 1024 || "must be at most 1024 characters"),
+  Schema.annotations({ identifier: "Password" })
+)
+
+/**
  * A user token (a JWT), sent in the `token` header. Held as `Redacted`.
  *
  * @since 0.1.0
@@ -158,6 +170,17 @@ export const AuthToken = Schema.Redacted(Schema.String).pipe(
 )
 /** @since 0.1.0 */
 export type AuthToken = typeof AuthToken.Type
+
+/**
+ * A token as a caller holds it: `Redacted`, non-empty, without CR/LF (it becomes a header).
+ *
+ * @since 0.1.0
+ */
+export const AuthTokenFromSelf = Schema.RedactedFromSelf(Schema.String).pipe(
+  Schema.filter((r) => Redacted.value(r).length > 0 || "must not be empty"),
+  Schema.filter((r) => !/[\r\n\0]/.test(Redacted.value(r)) || "must not contain CR, LF or NUL"),
+  Schema.annotations({ identifier: "AuthToken" })
+)
 
 /**
  * A path segment: the encoded side is percent-encoded, so `../x`, `a/b`, `x?y=1`, `%2F` and

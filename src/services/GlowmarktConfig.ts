@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { InvalidConfigError } from "../schema/GlowmarktError.js"
+import { basePath } from "../schema/GlowmarktApi.js"
 import { ApplicationId, DirectoryId } from "../schema/Identifiers.js"
 
 /**
@@ -95,8 +96,8 @@ const isLoopback = (url: URL): boolean =>
   url.hostname.endsWith(".localhost")
 
 /**
- * Checks a base URL: https anywhere, plain http only on loopback (the simulator), no
- * credentials, query or fragment in it.
+ * Checks a base URL: the API root (ending in `/api/v0-1`), https anywhere, plain http only on
+ * loopback (the simulator), no credentials, query or fragment in it.
  *
  * @since 0.1.0
  */
@@ -118,7 +119,9 @@ export const validateBaseUrl = (input: string | URL): Either.Either<string, Inva
   if (url.protocol !== "http:" && url.protocol !== "https:") return fail(`uses ${url.protocol}, expected https:`)
   if (url.username !== "" || url.password !== "") return fail("must not contain credentials")
   if (url.search !== "" || url.hash !== "") return fail("must not contain a query or a fragment")
-  return Either.right(url.toString().replace(/\/+$/, ""))
+  const root = url.toString().replace(/\/+$/, "")
+  if (!root.endsWith(basePath)) return fail(`must be the API root, ending in ${basePath} (e.g. ${defaultBaseUrl})`)
+  return Either.right(root)
 }
 
 const decodeSetting = <A, I>(schema: Schema.Schema<A, I>, setting: string, value: unknown) =>

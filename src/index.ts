@@ -1,0 +1,29 @@
+/**
+ * effect-glowmarkt: the Glowmarkt (Hildebrand Glow) User System API as typed Effect services.
+ *
+ * @since 0.1.0
+ */
+export * as GlowmarktApi from "./schema/GlowmarktApi.js"
+export * as GlowmarktError from "./schema/GlowmarktError.js"
+export * as Identifiers from "./schema/Identifiers.js"
+export * as Models from "./schema/Models.js"
+export * as WireErrors from "./schema/WireErrors.js"
+
+export * as Auth from "./services/Auth.js"
+export * as Credentials from "./services/Credentials.js"
+export * as Glowmarkt from "./services/Glowmarkt.js"
+export * as GlowmarktConfig from "./services/GlowmarktConfig.js"
+export * as Session from "./services/Session.js"
+export * as Users from "./services/Users.js"
+
+export {
+  AccessDeniedError,
+  BadRequestError,
+  InvalidConfigError,
+  InvalidInputError,
+  NotFoundError,
+  ServerError,
+  TransportError,
+  UnexpectedResponseError,
+  UnexpectedStatusError
+} from "./schema/GlowmarktError.js"

@@ -1,0 +1,33 @@
+/**
+ * The whole client in one layer: `Users` and `Auth` on one set of derived clients.
+ *
+ * ```ts
+ * const GlowmarktLive = Glowmarkt.layer.pipe(
+ *   Layer.provide(GlowmarktConfig.layerConfig()), // GLOWMARKT_* environment variables
+ *   Layer.provide(NodeHttpClient.layerUndici)      // or FetchHttpClient.layer
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Auth from "./Auth.js"
+import type { GlowmarktConfig } from "./GlowmarktConfig.js"
+import { makeClients } from "./internal/client.js"
+import * as Users from "./Users.js"
+
+/**
+ * `Users` and `Auth`, on `GlowmarktConfig` and an `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<Users.Users | Auth.Auth, never, GlowmarktConfig | HttpClient.HttpClient> = Layer
+  .effectContext(
+    Effect.map(makeClients, (clients) =>
+      Context.make(Users.Users, Users.fromClients(clients)).pipe(
+        Context.add(Auth.Auth, Auth.fromClients(clients))
+      ))
+  )

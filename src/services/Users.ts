@@ -1,0 +1,350 @@
+/**
+ * The ten operations of the User API.
+ *
+ * | operationId                      | method                         | needs           |
+ * |----------------------------------|--------------------------------|-----------------|
+ * | `addUser`                        | `register`                     | nothing         |
+ * | `generateUserVerificationToken`  | `requestVerificationCode`      | nothing         |
+ * | `verifyUser`                     | `verify`                       | nothing         |
+ * | `generateUserPasswordResetToken` | `requestPasswordReset`         | nothing         |
+ * | `resetPasswordUser`              | `resetPassword`                | nothing         |
+ * | `createUser`                     | `create`                       | `AdminAuth`     |
+ * | `getUserbyUsername`              | `getByUsername`                | `AdminAuth`     |
+ * | `getUserbyId`                    | `getById`                      | `AdminAuth`     |
+ * | `deleteUserbyId`                 | `delete`                       | `AdminAuth`     |
+ * | `updateUsernameUserId`           | `changeUsername`               | `UserSession`   |
+ *
+ * Inputs are plain values (strings, and `Redacted` for passwords); each is checked before
+ * anything is sent, and a bad one fails with an `InvalidInputError` naming the field.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import {
+  type AccessDeniedError,
+  type BadRequestError,
+  type CallError,
+  InvalidInputError,
+  type NotFoundError,
+  type Operation,
+  UnexpectedResponseError
+} from "../schema/GlowmarktError.js"
+import {
+  ApplicationId,
+  DirectoryId,
+  Email,
+  PasswordFromSelf,
+  UserId,
+  Username,
+  VerificationCode
+} from "../schema/Identifiers.js"
+import {
+  AddUserReq,
+  type AddUserRes,
+  CreateUserReq,
+  type CreateUserRes,
+  GeneratePasswordResetTokenUserReq,
+  GenerateVerificationTokenUserReq,
+  PasswordResetUserReq,
+  UserChangeUsernameReq,
+  VerifyUserReq,
+  type VerifyUserRes
+} from "../schema/Models.js"
+import type { AdminAuth } from "./Credentials.js"
+import type { Settings } from "./GlowmarktConfig.js"
+import { call, decodeInput } from "./internal/call.js"
+import { type Clients, makeClients } from "./internal/client.js"
+import { sessionCall } from "./internal/session.js"
+import type { UserSession } from "./Session.js"
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+const Defaults = {
+  applicationId: Schema.optional(ApplicationId)
+}
+
+/** @since 0.1.0 */
+export const RegisterInput = Schema.Struct({
+  name: Schema.NonEmptyTrimmedString.annotations({ message: () => "must be a non-empty name" }),
+  username: Username,
+  email: Email,
+  password: PasswordFromSelf,
+  ...Defaults,
+  directoryId: Schema.optional(DirectoryId)
+})
+/** The input of {@link Users.register}. @since 0.1.0 */
+export interface RegisterInput {
+  readonly name: string
+  /** Trimmed and lowercased before sending. Usually the email. */
+  readonly username: string
+  readonly email: string
+  readonly password: Redacted.Redacted<string>
+  /** Defaults to the configured `applicationId`. */
+  readonly applicationId?: string | undefined
+  /** Defaults to the configured `directoryId`. */
+  readonly directoryId?: string | undefined
+}
+
+/** @since 0.1.0 */
+export const CredentialsInput = Schema.Struct({ username: Username, password: PasswordFromSelf, ...Defaults })
+/** The input of {@link Users.requestVerificationCode}. @since 0.1.0 */
+export interface CredentialsInput {
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+  readonly applicationId?: string | undefined
+}
+
+/** @since 0.1.0 */
+export const VerifyInput = Schema.Struct({
+  username: Username,
+  password: PasswordFromSelf,
+  code: VerificationCode,
+  ...Defaults
+})
+/** The input of {@link Users.verify}. @since 0.1.0 */
+export interface VerifyInput extends CredentialsInput {
+  /** The 4-digit code from the email. */
+  readonly code: string
+}
+
+/** @since 0.1.0 */
+export const UsernameInput = Schema.Struct({ username: Username, ...Defaults })
+/** The input of {@link Users.requestPasswordReset}. @since 0.1.0 */
+export interface UsernameInput {
+  readonly username: string
+  readonly applicationId?: string | undefined
+}
+
+/** @since 0.1.0 */
+export const ResetPasswordInput = Schema.Struct({
+  username: Username,
+  code: VerificationCode,
+  newPassword: PasswordFromSelf,
+  ...Defaults
+})
+/** The input of {@link Users.resetPassword}. @since 0.1.0 */
+export interface ResetPasswordInput {
+  readonly username: string
+  readonly code: string
+  readonly newPassword: Redacted.Redacted<string>
+  readonly applicationId?: string | undefined
+}
+
+/** @since 0.1.0 */
+export const CreateInput = Schema.Struct({ username: Username, directoryId: Schema.optional(DirectoryId) })
+/** The input of {@link Users.create}. @since 0.1.0 */
+export interface CreateInput {
+  readonly username: string
+  /** Defaults to the configured `directoryId`. */
+  readonly directoryId?: string | undefined
+}
+
+/** @since 0.1.0 */
+export const ChangeUsernameInput = Schema.Struct({
+  userId: UserId,
+  username: Username,
+  status: Schema.optionalWith(Schema.String, { default: () => "active" })
+})
+/** The input of {@link Users.changeUsername}. @since 0.1.0 */
+export interface ChangeUsernameInput {
+  readonly userId: string
+  readonly username: string
+  /** The `status` field the endpoint requires; `"active"` unless given. */
+  readonly status?: string | undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error unions, per operation
+
+/** What `register` can fail with. @since 0.1.0 */
+export type RegisterError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
+/** What the public calls that take credentials or a code can fail with. @since 0.1.0 */
+export type PublicError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
+/** What `create` can fail with. @since 0.1.0 */
+export type CreateError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
+/** What the admin look-ups and `delete` can fail with. @since 0.1.0 */
+export type LookupError = InvalidInputError | AccessDeniedError | NotFoundError | CallError
+/** What `changeUsername` can fail with. @since 0.1.0 */
+export type ChangeUsernameError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+/**
+ * The User API.
+ *
+ * @since 0.1.0
+ */
+export interface Service {
+  /** `POST /register` (addUser): self-registration; the user is `unverified` and gets a code by email. */
+  readonly register: (input: RegisterInput) => Effect.Effect<AddUserRes, RegisterError>
+  /** `POST /user/verify` (generateUserVerificationToken): emails a new verification code. */
+  readonly requestVerificationCode: (input: CredentialsInput) => Effect.Effect<void, PublicError>
+  /** `PUT /user/verify` (verifyUser): checks the emailed code; the user becomes `active`. */
+  readonly verify: (input: VerifyInput) => Effect.Effect<VerifyUserRes, PublicError>
+  /** `POST /user/resetpassword` (generateUserPasswordResetToken): emails a reset code. */
+  readonly requestPasswordReset: (input: UsernameInput) => Effect.Effect<void, PublicError>
+  /** `PUT /user/resetpassword` (resetPasswordUser): sets a new password with the emailed code. */
+  readonly resetPassword: (input: ResetPasswordInput) => Effect.Effect<void, PublicError>
+  /** `POST /user` (createUser, admin): creates an active user, no verification. */
+  readonly create: (input: CreateInput) => Effect.Effect<CreateUserRes, CreateError, AdminAuth>
+  /** `GET /user?username=` (getUserbyUsername, admin). */
+  readonly getByUsername: (username: string) => Effect.Effect<AddUserRes, LookupError, AdminAuth>
+  /** `GET /user/{userId}` (getUserbyId, admin). */
+  readonly getById: (userId: string) => Effect.Effect<AddUserRes, LookupError, AdminAuth>
+  /** `DELETE /user/{userId}` (deleteUserbyId, admin): deletes the user and all their accounts. */
+  readonly delete: (userId: string) => Effect.Effect<void, LookupError, AdminAuth>
+  /** `PUT /user/{userId}/username` (updateUsernameUserId): as the user, with their session. */
+  readonly changeUsername: (input: ChangeUsernameInput) => Effect.Effect<void, ChangeUsernameError, UserSession>
+}
+
+/**
+ * The User API service.
+ *
+ * @since 0.1.0
+ */
+export class Users extends Context.Tag("effect-glowmarkt/Users")<Users, Service>() {}
+
+const required = <A>(operation: Operation, field: string, value: A | undefined, fallback: Option.Option<A>) =>
+  value !== undefined ? Effect.succeed(value) : Option.match(fallback, {
+    onNone: () =>
+      Effect.fail(
+        new InvalidInputError({
+          operation,
+          field,
+          problem: `is required: pass it, or configure a default ${field} (GLOWMARKT_${
+            field === "applicationId" ? "APPLICATION_ID" : "DIRECTORY_ID"
+          })`
+        })
+      ),
+    onSome: Effect.succeed
+  })
+
+const expectValid = (operation: Operation) => (res: { readonly valid: boolean }) =>
+  res.valid
+    ? Effect.void
+    : Effect.fail(new UnexpectedResponseError({ operation, status: 200, problem: "valid: false in a success answer" }))
+
+/** Builds the service from derived clients. @internal */
+export const fromClients = (clients: Clients): Service => {
+  const settings: Settings = clients.settings
+  const appId = (operation: Operation, value: ApplicationId | undefined) =>
+    required(operation, "applicationId", value, settings.applicationId)
+  return {
+    register: (input) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("addUser", RegisterInput, input)
+        const applicationId = yield* appId("addUser", i.applicationId)
+        const directoryId = yield* required("addUser", "directoryId", i.directoryId, settings.directoryId)
+        const payload = new AddUserReq({ ...i, applicationId, directoryId })
+        return yield* call("addUser", settings, clients.public.addUser({ payload }))
+      }),
+    requestVerificationCode: (input) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("generateUserVerificationToken", CredentialsInput, input)
+        const applicationId = yield* appId("generateUserVerificationToken", i.applicationId)
+        const payload = new GenerateVerificationTokenUserReq({ ...i, applicationId })
+        const res = yield* call(
+          "generateUserVerificationToken",
+          settings,
+          clients.public.generateUserVerificationToken({ payload })
+        )
+        return yield* expectValid("generateUserVerificationToken")(res)
+      }),
+    verify: (input) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("verifyUser", VerifyInput, input)
+        const applicationId = yield* appId("verifyUser", i.applicationId)
+        const payload = new VerifyUserReq({
+          username: i.username,
+          password: i.password,
+          token: i.code,
+          applicationId
+        })
+        return yield* call("verifyUser", settings, clients.public.verifyUser({ payload }))
+      }),
+    requestPasswordReset: (input) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("generateUserPasswordResetToken", UsernameInput, input)
+        const applicationId = yield* appId("generateUserPasswordResetToken", i.applicationId)
+        const payload = new GeneratePasswordResetTokenUserReq({ username: i.username, applicationId })
+        const res = yield* call(
+          "generateUserPasswordResetToken",
+          settings,
+          clients.public.generateUserPasswordResetToken({ payload })
+        )
+        return yield* expectValid("generateUserPasswordResetToken")(res)
+      }),
+    resetPassword: (input) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("resetPasswordUser", ResetPasswordInput, input)
+        const applicationId = yield* appId("resetPasswordUser", i.applicationId)
+        const payload = new PasswordResetUserReq({
+          username: i.username,
+          token: i.code,
+          newPassword: i.newPassword,
+          applicationId
+        })
+        const res = yield* call("resetPasswordUser", settings, clients.public.resetPasswordUser({ payload }))
+        return yield* expectValid("resetPasswordUser")(res)
+      }),
+    create: (input) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("createUser", CreateInput, input)
+        const directoryId = yield* required("createUser", "directoryId", i.directoryId, settings.directoryId)
+        const payload = new CreateUserReq({ username: i.username, directoryId })
+        return yield* call("createUser", settings, clients.admin.createUser({ payload }))
+      }),
+    getByUsername: (username) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("getUserbyUsername", UsernameInput, { username })
+        return yield* call(
+          "getUserbyUsername",
+          settings,
+          clients.admin.getUserbyUsername({ urlParams: { username: i.username } })
+        )
+      }),
+    getById: (userId) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("getUserbyId", Schema.Struct({ userId: UserId }), { userId })
+        return yield* call("getUserbyId", settings, clients.admin.getUserbyId({ path: i }))
+      }),
+    delete: (userId) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("deleteUserbyId", Schema.Struct({ userId: UserId }), { userId })
+        const res = yield* call("deleteUserbyId", settings, clients.admin.deleteUserbyId({ path: i }))
+        return yield* expectValid("deleteUserbyId")(res)
+      }),
+    changeUsername: (input) =>
+      Effect.gen(function*() {
+        const i = yield* decodeInput("updateUsernameUserId", ChangeUsernameInput, input)
+        const payload = new UserChangeUsernameReq({ username: i.username, status: i.status })
+        const res = yield* sessionCall(
+          "updateUsernameUserId",
+          settings,
+          clients.session.updateUsernameUserId({ path: { userId: i.userId }, payload })
+        )
+        return yield* expectValid("updateUsernameUserId")(res)
+      })
+  }
+}
+
+/**
+ * Builds the service from the configured `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.map(makeClients, fromClients)
+
+/**
+ * The service, on `GlowmarktConfig` and an `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const layer = Layer.effect(Users, make)

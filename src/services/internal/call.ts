@@ -1,0 +1,376 @@
+/**
+ * One place where every call is made: input validation, timeout, the mapping of everything the
+ * derived client can fail with into the library's errors, retries that never replay a side
+ * effect, header redaction and the span.
+ *
+ * @internal
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpApiError from "@effect/platform/HttpApiError"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import {
+  AccessDeniedError,
+  BadRequestError,
+  type CallError,
+  InvalidInputError,
+  NotFoundError,
+  type Operation,
+  ServerError,
+  TransportError,
+  type TransportReason,
+  UnexpectedResponseError,
+  UnexpectedStatusError
+} from "../../schema/GlowmarktError.js"
+import { WireAccessDenied, WireBadRequest, WireInternalServerError, WireNotFound } from "../../schema/WireErrors.js"
+import { sensitiveHeaders } from "../Credentials.js"
+import type { RetryPolicy } from "../GlowmarktConfig.js"
+
+/**
+ * Whether a request may be sent again after it may have reached the server.
+ *
+ * - `idempotent`: replaying it cannot repeat a visible effect (reads, deletes, renames to the
+ *   same value, logins).
+ * - `once`: replaying it could create a second user or send a second email; it is retried only
+ *   when the server surely did not act (connection refused, 408, 429).
+ */
+export type Replay = "idempotent" | "once"
+
+/** The retry rule of every operation: the README's retry table is written from this. */
+export const replayOf: Record<Operation, Replay> = {
+  addUser: "once",
+  createUser: "once",
+  getUserbyUsername: "idempotent",
+  getUserbyId: "idempotent",
+  deleteUserbyId: "idempotent",
+  generateUserVerificationToken: "once",
+  verifyUser: "once",
+  generateUserPasswordResetToken: "once",
+  resetPasswordUser: "once",
+  updateUsernameUserId: "idempotent",
+  usernamelogin: "idempotent",
+  tokencheck: "idempotent",
+  newToken: "idempotent",
+  deleteToken: "idempotent"
+}
+
+// ---------------------------------------------------------------------------------------------
+// The response probe: what the last response of this fiber's call looked like, for the errors
+// that the derived client reports without it (a body that failed to decode).
+
+interface Probe {
+  status: number | undefined
+  headers: Headers.Headers | undefined
+}
+
+const currentProbe = globalValue(
+  "effect-glowmarkt/internal/currentProbe",
+  () => FiberRef.unsafeMake<Probe | undefined>(undefined)
+)
+
+/** Records the status and headers of each response into the current call's probe. */
+export const withProbe = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+  HttpClient.tap(client, (response: HttpClientResponse.HttpClientResponse) =>
+    FiberRef.getWith(currentProbe, (probe) => {
+      if (probe !== undefined) {
+        probe.status = response.status
+        probe.headers = response.headers
+      }
+      return Effect.void
+    }))
+
+const redactedNames = globalValue(
+  "effect-glowmarkt/internal/redactedNames",
+  () => (names: ReadonlyArray<string | RegExp>) => [...names, ...sensitiveHeaders.filter((h) => !names.includes(h))]
+)
+
+// ---------------------------------------------------------------------------------------------
+// Input validation
+
+const safeIssue = (message: string): string => {
+  // Schema's messages quote the value they were given ("..., actual \"hunter2\""): cut it off,
+  // the value may be a secret.
+  const cut = message.indexOf(", actual ")
+  const head = cut === -1 ? message : message.slice(0, cut)
+  return head.split("\n")[0]!.replace(/^Expected /, "expected ")
+}
+
+/** Decodes a caller's input, or fails with an `InvalidInputError` that names the field. */
+export const decodeInput = <A, I>(operation: string, schema: Schema.Schema<A, I>, input: unknown) =>
+  Effect.mapError(
+    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(input),
+    (error) => {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+      return new InvalidInputError({
+        operation,
+        field: issue === undefined || issue.path.length === 0 ? "input" : issue.path.join("."),
+        problem: issue === undefined ? "is invalid" : safeIssue(issue.message)
+      })
+    }
+  )
+
+// ---------------------------------------------------------------------------------------------
+// Error mapping
+
+const codeOf = (cause: unknown): string | undefined => {
+  for (let c: any = cause, depth = 0; c !== undefined && c !== null && depth < 5; c = c.cause, depth++) {
+    if (typeof c.code === "string") return c.code
+  }
+  return undefined
+}
+
+const transport = (operation: Operation, cause: unknown): TransportError => {
+  const code = codeOf(cause)
+  const make = (reason: TransportReason, mayHaveReachedServer: boolean, detail: string) =>
+    new TransportError({ operation, reason, mayHaveReachedServer, detail })
+  switch (code) {
+    case "ECONNREFUSED":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return make("ConnectionRefused", false, code)
+    case "ECONNRESET":
+    case "EPIPE":
+    case "UND_ERR_SOCKET":
+    case "UND_ERR_CLOSED":
+      return make("ConnectionReset", true, code)
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return make("Timeout", false, code)
+    case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT":
+    case "ETIMEDOUT":
+      return make("Timeout", true, code)
+    default:
+      return make("Other", true, code ?? (cause instanceof Error ? cause.name : "unknown cause"))
+  }
+}
+
+const excerpt = (text: string): string => {
+  const flat = text.replace(/\s+/g, " ").trim()
+  return flat.length > 120 ? `${flat.slice(0, 120)}...` : flat
+}
+
+const problemOf = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  return issues.slice(0, 3).map((i) =>
+    `${i.path.length === 0 ? "body" : i.path.join(".")}: ${i._tag === "Missing" ? "missing" : "unexpected value"}`
+  ).join("; ") || "unexpected body"
+}
+
+/** Everything a derived-client call can fail with. */
+export type RawError =
+  | WireBadRequest
+  | WireAccessDenied
+  | WireNotFound
+  | WireInternalServerError
+  | HttpApiError.HttpApiDecodeError
+  | HttpClientError.HttpClientError
+  | ParseResult.ParseError
+  | InvalidInputError
+
+/**
+ * The library errors that a call whose derived client fails with `E` can produce: a wire error
+ * becomes its library error, and every call can meet bad input and the `CallError`s.
+ */
+export type Mapped<E> =
+  | (E extends WireBadRequest ? BadRequestError : never)
+  | (E extends WireAccessDenied ? AccessDeniedError : never)
+  | (E extends WireNotFound ? NotFoundError : never)
+  | InvalidInputError
+  | CallError
+
+/** The errors of one attempt: what a caller can see. */
+export type AttemptError =
+  | BadRequestError
+  | AccessDeniedError
+  | NotFoundError
+  | InvalidInputError
+  | CallError
+
+const retryAfterOf = (headers: Headers.Headers | undefined): number | undefined => {
+  const value = headers === undefined ? undefined : Option.getOrUndefined(Headers.get(headers, "retry-after"))
+  if (value === undefined) return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
+}
+
+const mapError = (operation: Operation, probe: Probe) => (error: RawError): Effect.Effect<never, AttemptError> => {
+  if (error instanceof InvalidInputError) return Effect.fail(error)
+  if (error instanceof WireBadRequest) return Effect.fail(new BadRequestError({ operation, serverMessage: error.message }))
+  if (error instanceof WireAccessDenied) {
+    return Effect.fail(
+      new AccessDeniedError(error.message === undefined ? { operation } : { operation, serverMessage: error.message })
+    )
+  }
+  if (error instanceof WireNotFound) return Effect.fail(new NotFoundError({ operation, serverMessage: error.message }))
+  if (error instanceof WireInternalServerError) {
+    return Effect.fail(new ServerError({ operation, serverMessage: error.message }))
+  }
+  if (error instanceof HttpApiError.HttpApiDecodeError) {
+    return Effect.fail(new UnexpectedStatusError({ operation, status: 400, bodyExcerpt: excerpt(error.message) }))
+  }
+  if (HttpClientError.isHttpClientError(error)) {
+    if (error._tag === "RequestError") {
+      return Effect.fail(
+        error.reason === "Transport"
+          ? transport(operation, error.cause)
+          : new InvalidInputError({ operation, field: "request", problem: `could not be encoded (${error.reason})` })
+      )
+    }
+    const response = error.response
+    if (error.reason === "Decode" && error.cause !== undefined && response.status < 300) {
+      // The body could not be read: the connection broke after the status line.
+      return Effect.fail(transport(operation, error.cause))
+    }
+    return response.text.pipe(
+      Effect.timeout(Duration.seconds(2)),
+      Effect.orElseSucceed(() => ""),
+      Effect.flatMap((body) => {
+        const retryAfterSeconds = retryAfterOf(response.headers)
+        return Effect.fail(
+          new UnexpectedStatusError({
+            operation,
+            status: response.status,
+            bodyExcerpt: excerpt(body),
+            ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds })
+          })
+        )
+      })
+    )
+  }
+  // A ParseError: the request could not be encoded (no response yet), or a declared status came
+  // with a body of the wrong shape.
+  const status = probe.status
+  if (status === undefined) {
+    return Effect.fail(new InvalidInputError({ operation, field: "request", problem: problemOf(error) }))
+  }
+  if (status === 500) return Effect.fail(new ServerError({ operation, serverMessage: "(unreadable body)" }))
+  if (status >= 300) return Effect.fail(new UnexpectedStatusError({ operation, status, bodyExcerpt: "(unreadable body)" }))
+  return Effect.fail(new UnexpectedResponseError({ operation, status, problem: problemOf(error) }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retries
+
+/** Whether an error of `operation` may be retried under its replay rule. */
+export const isRetryable = (operation: Operation) => (error: AttemptError): boolean => {
+  const replay = replayOf[operation]
+  switch (error._tag) {
+    case "TransportError":
+      return !error.mayHaveReachedServer || replay === "idempotent"
+    case "ServerError":
+      return replay === "idempotent"
+    case "UnexpectedStatusError":
+      if (error.status === 408 || error.status === 429) return true
+      return replay === "idempotent" && (error.status === 500 || error.status === 502 || error.status === 503 || error.status === 504)
+    case "UnexpectedResponseError":
+      return replay === "idempotent" && error.status < 300
+    default:
+      return false
+  }
+}
+
+const retryAfter = (error: AttemptError): Option.Option<Duration.Duration> =>
+  error._tag === "UnexpectedStatusError" && error.retryAfterSeconds !== undefined
+    ? Option.some(Duration.seconds(error.retryAfterSeconds))
+    : Option.none()
+
+/**
+ * The retry schedule: exponential from `baseDelay`, jittered, capped at `maxDelay`, at most
+ * `times` retries, only for retryable errors. A `Retry-After` replaces the computed delay; one
+ * longer than `maxDelay` is honoured by not retrying at all.
+ */
+export const retrySchedule = (policy: RetryPolicy, operation: Operation) =>
+  Schedule.exponential(policy.baseDelay, 2).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, policy.maxDelay)),
+    Schedule.intersect(Schedule.recurs(policy.times)),
+    Schedule.intersect(Schedule.identity<AttemptError>()),
+    Schedule.whileInput((error: AttemptError) =>
+      isRetryable(operation)(error) &&
+      Option.match(retryAfter(error), {
+        onNone: () => true,
+        onSome: (d) => Duration.lessThanOrEqualTo(d, policy.maxDelay)
+      })
+    ),
+    Schedule.modifyDelay(([, error], delay) => Option.getOrElse(retryAfter(error), () => delay))
+  )
+
+// ---------------------------------------------------------------------------------------------
+// The call
+
+/** What {@link call} needs to know about the client's settings. */
+export interface CallSettings {
+  readonly requestTimeout: Duration.Duration
+  readonly retry: RetryPolicy
+}
+
+/**
+ * Runs one operation: each attempt under a timeout, its errors mapped, retried under the
+ * operation's replay rule, in a span named after the operation, with secret headers redacted.
+ */
+export const call = <A, E extends RawError, R>(
+  operation: Operation,
+  settings: CallSettings,
+  attempt: Effect.Effect<A, E, R>
+): Effect.Effect<A, Mapped<E>, R> =>
+  Effect.suspend(() => {
+    let attempts = 0
+    let lastStatus: number | undefined
+    const once = Effect.suspend(() => {
+      attempts++
+      const probe: Probe = { status: undefined, headers: undefined }
+      return attempt.pipe(
+        Effect.timeoutFail({
+          duration: settings.requestTimeout,
+          onTimeout: () =>
+            new TransportError({
+              operation,
+              reason: "Timeout",
+              mayHaveReachedServer: true,
+              detail: `no answer within ${Duration.format(settings.requestTimeout)}`
+            })
+        }),
+        Effect.catchAll((error: RawError | TransportError) =>
+          error instanceof TransportError ? Effect.fail(error) : mapError(operation, probe)(error)
+        ),
+        Effect.ensuring(Effect.sync(() => {
+          lastStatus = probe.status
+        })),
+        Effect.locally(currentProbe, probe)
+      )
+    })
+    return once.pipe(
+      Effect.tapError((error) =>
+        isRetryable(operation)(error)
+          ? Effect.logDebug(`glowmarkt ${operation}: attempt ${attempts} failed (${error._tag})`)
+          : Effect.void
+      ),
+      Effect.retry(retrySchedule(settings.retry, operation)),
+      (effect) => effect as Effect.Effect<A, Mapped<E>, R>,
+      Effect.onExit((exit) =>
+        Effect.annotateCurrentSpan({
+          "glowmarkt.attempts": attempts,
+          ...(lastStatus === undefined ? {} : { "http.response.status_code": lastStatus }),
+          "glowmarkt.outcome": exit._tag === "Success" ? "success" : "failure"
+        })
+      ),
+      Effect.locallyWith(Headers.currentRedactedNames, redactedNames),
+      Effect.withSpan(`Glowmarkt.${operation}`, {
+        kind: "client",
+        attributes: { "glowmarkt.operation": operation, "glowmarkt.replay": replayOf[operation] }
+      })
+    )
+  })
