@@ -1,0 +1,171 @@
+/**
+ * Every failure the wire can produce reaches the caller as one of the library's errors, with
+ * the operation and what the server said: never a ParseError, HttpClientError or
+ * HttpApiDecodeError.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as net from "node:net"
+import * as Credentials from "../src/services/Credentials.js"
+import * as Users from "../src/services/Users.js"
+import { type Answer, clientLayer, json, scripted } from "./support/scripted.js"
+
+const admin = Credentials.AdminCredential.appKeys({ keyId: "key-1", secret: "app-secret-xyz" }).pipe(
+  (e) => (e._tag === "Right" ? e.right : (() => {
+    throw e.left
+  })())
+)
+
+/** Runs `f` against a server that always gives `answer`, with retries off. */
+const against = <A, E>(
+  answer: Answer | ((index: number) => Answer),
+  f: (users: Users.Service) => Effect.Effect<A, E, Credentials.AdminAuth>
+) =>
+  Effect.gen(function*() {
+    const server = yield* scripted((_, i) => (typeof answer === "function" ? answer(i) : answer))
+    const result = yield* Effect.flatMap(Users.Users, f).pipe(
+      Credentials.withAdmin(admin),
+      Effect.either,
+      Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: { times: 0 } }))
+    )
+    return { result, server }
+  })
+
+const failure = <A, E>(e: { _tag: "Left"; left: E } | { _tag: "Right"; right: A }): E => {
+  if (e._tag === "Right") throw new Error(`expected a failure, got ${JSON.stringify(e.right)}`)
+  return e.left
+}
+
+describe("error mapping", () => {
+  it.scoped("400 carries the server's message", () =>
+    Effect.gen(function*() {
+      const { result } = yield* against(json(400, { error: "missing elements" }), (u) => u.create({ username: "a@b.co" }))
+      const error = failure(result)
+      expect(error._tag).toBe("BadRequestError")
+      expect(error).toMatchObject({ operation: "createUser", serverMessage: "missing elements", status: 400 })
+      expect(error.message).toContain("missing elements")
+    }))
+
+  it.scoped("401 is access denied, with {error} or {valid:false}", () =>
+    Effect.gen(function*() {
+      const a = failure((yield* against(json(401, { error: "Access denied" }), (u) => u.getById("u-1"))).result)
+      expect(a).toMatchObject({ _tag: "AccessDeniedError", operation: "getUserbyId", serverMessage: "Access denied" })
+      const b = failure((yield* against(json(401, { valid: false }), (u) => u.getById("u-1"))).result)
+      expect(b._tag).toBe("AccessDeniedError")
+      expect(b.message).toContain("check the credentials")
+    }))
+
+  for (
+    const [name, answer] of [
+      ["text", { status: 404, body: "Not found", headers: { "content-type": "text/plain" } }],
+      ["JSON", json(404, { error: "Not found" })],
+      ["empty", { status: 404 }],
+      ["empty JSON content type", { status: 404, headers: { "content-type": "application/json" } }],
+      ["JSON null", { status: 404, body: "null", headers: { "content-type": "application/json" } }]
+    ] as const
+  ) {
+    it.scoped(`404 (${name}) is not found`, () =>
+      Effect.gen(function*() {
+        const error = failure((yield* against(answer, (u) => u.getById("nobody"))).result)
+        expect(error).toMatchObject({ _tag: "NotFoundError", operation: "getUserbyId" })
+        expect(error.message).toContain("no such user")
+      }))
+  }
+
+  it.scoped("500 is a server error, with JSON or with an unreadable body", () =>
+    Effect.gen(function*() {
+      const a = failure((yield* against(json(500, { error: "An error has occurred" }), (u) => u.getById("u"))).result)
+      expect(a).toMatchObject({ _tag: "ServerError", serverMessage: "An error has occurred" })
+      const b = failure((yield* against({ status: 500, body: "<html>oops</html>" }, (u) => u.getById("u"))).result)
+      expect(b._tag).toBe("ServerError")
+    }))
+
+  it.scoped("an undeclared status carries status and a body excerpt", () =>
+    Effect.gen(function*() {
+      for (const status of [403, 502, 418]) {
+        const error = failure((yield* against({ status, body: "  Bad   gateway\n page " }, (u) => u.getById("u"))).result)
+        expect(error).toMatchObject({ _tag: "UnexpectedStatusError", status, bodyExcerpt: "Bad gateway page" })
+      }
+      const long = failure((yield* against({ status: 502, body: "x".repeat(5000) }, (u) => u.getById("u"))).result)
+      expect(long._tag === "UnexpectedStatusError" && long.bodyExcerpt.length).toBeLessThan(130)
+    }))
+
+  it.scoped("a 200 of the wrong shape is an unexpected response, naming the path, not the value", () =>
+    Effect.gen(function*() {
+      const a = failure((yield* against(json(200, { status: "active" }), (u) => u.getById("u"))).result)
+      expect(a).toMatchObject({ _tag: "UnexpectedResponseError", status: 200, operation: "getUserbyId" })
+      expect(a.message).toContain("userId")
+      const b = failure((yield* against({ status: 200, body: "{not json" }, (u) => u.getById("u"))).result)
+      expect(b._tag).toBe("UnexpectedResponseError")
+    }))
+
+  it.scoped("a refused connection is a transport error that did not reach the server", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200 }))
+      // A port nothing listens on: bind, note it, close.
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const s = net.createServer().listen(0, "127.0.0.1", () => {
+            const p = (s.address() as net.AddressInfo).port
+            s.close(() => resolve(p))
+          })
+        })
+      )
+      void server
+      const result = yield* Effect.flatMap(Users.Users, (u) => u.getById("u")).pipe(
+        Credentials.withAdmin(admin),
+        Effect.either,
+        Effect.provide(clientLayer({ baseUrl: `http://127.0.0.1:${port}/api/v0-1`, retry: { times: 0 } }))
+      )
+      const error = failure(result)
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "ConnectionRefused", mayHaveReachedServer: false })
+      expect(error.message).toContain("safe to try again")
+    }))
+
+  it.scoped("a connection dropped after the request was sent may have reached the server", () =>
+    Effect.gen(function*() {
+      const { result, server } = yield* against("drop", (u) => u.create({ username: "a@b.co" }))
+      expect(failure(result)).toMatchObject({ _tag: "TransportError", mayHaveReachedServer: true })
+      expect(server.requests).toHaveLength(1)
+    }))
+
+  it.scoped("no error is a ParseError, HttpClientError or HttpApiDecodeError", () =>
+    Effect.gen(function*() {
+      const answers: Array<Answer> = [
+        json(400, { nope: 1 }),
+        json(401, "x"),
+        { status: 400, body: "<html>" },
+        json(400, { _tag: "HttpApiDecodeError", issues: [], message: "bad" }),
+        { status: 204 },
+        { status: 301, headers: { location: "/elsewhere" } },
+        "drop"
+      ]
+      for (const answer of answers) {
+        const error = failure((yield* against(answer, (u) => u.getById("u"))).result)
+        expect([
+          "BadRequestError",
+          "AccessDeniedError",
+          "NotFoundError",
+          "ServerError",
+          "UnexpectedStatusError",
+          "UnexpectedResponseError",
+          "TransportError"
+        ]).toContain(error._tag)
+        expect(typeof error.message).toBe("string")
+      }
+    }))
+
+  it.scoped("a password sent to a wrong server never shows in the error", () =>
+    Effect.gen(function*() {
+      const secret = "S3cret-pa55word!"
+      const { result } = yield* against(
+        (i) => (i === 0 ? json(200, { unexpected: secret }) : json(400, { error: "bad" })),
+        (u) => u.register({ name: "A", username: "a@b.co", email: "a@b.co", password: Redacted.make(secret) })
+      )
+      const error = failure(result)
+      expect(JSON.stringify(error)).not.toContain(secret)
+      expect(error.message).not.toContain(secret)
+      expect(String(error)).not.toContain(secret)
+    }))
+})

@@ -1,0 +1,207 @@
+/**
+ * Retries and timeouts, proved with TestClock and the server's request count: transient
+ * failures are retried with capped, jittered exponential backoff and `Retry-After`; 4xx never;
+ * a request whose replay could repeat a side effect is not replayed once it may have reached
+ * the server.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+import * as net from "node:net"
+import * as Credentials from "../src/services/Credentials.js"
+import * as Users from "../src/services/Users.js"
+import { recorded } from "./support/recording.js"
+import { type Answer, clientLayer, json, scripted, type Scripted, user } from "./support/scripted.js"
+
+const admin = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "k", secret: "s" }))
+const policy = { times: 3, baseDelay: Duration.seconds(1), maxDelay: Duration.seconds(10) }
+
+/** Lets real I/O happen while the test clock stands still. */
+const settle = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 60)))
+const arrival = (server: Scripted) => Queue.take(server.arrivals).pipe(Effect.timeout("5 seconds"))
+
+const register = Effect.flatMap(Users.Users, (u) =>
+  u.register({ name: "A", username: "a@b.co", email: "a@b.co", password: Redacted.make("pw-123") }))
+const getById = Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(Credentials.withAdmin(admin))
+
+const sequence = (...answers: ReadonlyArray<Answer>) => (_: unknown, i: number) => answers[Math.min(i, answers.length - 1)]!
+
+describe("retries", () => {
+  it.scoped("an idempotent read is retried on 503 with exponential backoff, then succeeds", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(sequence({ status: 503 }, { status: 503 }, json(200, user())))
+      const fiber = yield* getById.pipe(
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
+        Effect.fork
+      )
+      yield* arrival(server)
+      // First delay is 1s with ±20% jitter: nothing before 0.8s...
+      yield* TestClock.adjust("790 millis")
+      yield* settle
+      expect(server.requests).toHaveLength(1)
+      // ...and the retry by 1.2s.
+      yield* TestClock.adjust("410 millis")
+      yield* arrival(server)
+      expect(server.requests).toHaveLength(2)
+      // Second delay is 2s ±20%.
+      yield* TestClock.adjust("1500 millis")
+      yield* settle
+      expect(server.requests).toHaveLength(2)
+      yield* TestClock.adjust("1000 millis")
+      yield* arrival(server)
+      const result = yield* Fiber.join(fiber)
+      expect(result.userId).toBe("u-1")
+      expect(server.requests).toHaveLength(3)
+    }))
+
+  it.scoped("retries stop after `times`, and delays are capped at maxDelay", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(500, { error: "An error has occurred" }))
+      const fiber = yield* getById.pipe(
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: { times: 5, baseDelay: "1 second", maxDelay: "3 seconds" } })),
+        Effect.either,
+        Effect.fork
+      )
+      yield* arrival(server)
+      for (let i = 0; i < 5; i++) {
+        // Delays 1, 2, then capped at 3 seconds (jitter may lengthen 1 and 2 by 20%).
+        yield* TestClock.adjust("3 seconds")
+        yield* arrival(server)
+      }
+      const result = yield* Fiber.join(fiber)
+      expect(Either.isLeft(result) && result.left._tag).toBe("ServerError")
+      expect(server.requests).toHaveLength(6)
+    }))
+
+  it.scoped("4xx is never retried", () =>
+    Effect.gen(function*() {
+      for (const answer of [json(404, { error: "Not found" }), json(401, { error: "Access denied" }), { status: 403 }]) {
+        const server = yield* scripted(() => answer)
+        const result = yield* getById.pipe(
+          Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
+          Effect.either
+        )
+        expect(Either.isLeft(result)).toBe(true)
+        expect(server.requests).toHaveLength(1)
+      }
+    }))
+
+  it.scoped("register is not replayed after a 500, a 502 or a dropped connection", () =>
+    Effect.gen(function*() {
+      for (const answer of [json(500, { error: "x" }), { status: 502 }, { status: 503 }, "drop" as const]) {
+        const server = yield* scripted(() => answer)
+        const result = yield* register.pipe(
+          Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
+          Effect.either
+        )
+        expect(Either.isLeft(result)).toBe(true)
+        expect(server.requests).toHaveLength(1)
+      }
+    }))
+
+  it.scoped("register is retried after a 429, waiting exactly Retry-After", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(sequence(
+        { status: 429, headers: { "retry-after": "4" } },
+        json(200, user("u-1", "unverified"))
+      ))
+      const fiber = yield* register.pipe(
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
+        Effect.fork
+      )
+      yield* arrival(server)
+      yield* TestClock.adjust("3900 millis")
+      yield* settle
+      expect(server.requests).toHaveLength(1)
+      yield* TestClock.adjust("100 millis")
+      yield* arrival(server)
+      expect((yield* Fiber.join(fiber)).status).toBe("unverified")
+    }))
+
+  it.scoped("a Retry-After beyond maxDelay is honoured by not retrying, and reported", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 429, headers: { "retry-after": "120" } }))
+      const error = yield* register.pipe(
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "UnexpectedStatusError", status: 429, retryAfterSeconds: 120 })
+      expect(error.message).toContain("120s")
+      expect(server.requests).toHaveLength(1)
+    }))
+
+  it.scoped("a refused connection is retried even for register: the server never saw it", () =>
+    recorded((recording) =>
+      Effect.gen(function*() {
+        const port = yield* Effect.promise(() =>
+          new Promise<number>((resolve) => {
+            const s = net.createServer().listen(0, "127.0.0.1", () => {
+              const p = (s.address() as net.AddressInfo).port
+              s.close(() => resolve(p))
+            })
+          })
+        )
+        const fiber = yield* register.pipe(
+          Effect.provide(clientLayer({ baseUrl: `http://127.0.0.1:${port}/api/v0-1`, retry: policy })),
+          Effect.flip,
+          Effect.fork
+        )
+        for (let i = 0; i < 3; i++) {
+          yield* settle
+          yield* TestClock.adjust("10 seconds")
+        }
+        const error = yield* Fiber.join(fiber)
+        expect(error).toMatchObject({ _tag: "TransportError", reason: "ConnectionRefused" })
+        const span = recording.spans.find((s) => s.name === "Glowmarkt.addUser")!
+        expect(span.attributes.get("glowmarkt.attempts")).toBe(4)
+        expect(span.attributes.get("glowmarkt.outcome")).toBe("failure")
+      })
+    ))
+})
+
+describe("timeouts", () => {
+  it.scoped("an attempt that gets no answer times out at requestTimeout, and a read is retried", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(sequence("hang", json(200, user())))
+      const fiber = yield* getById.pipe(
+        Effect.provide(clientLayer({
+          baseUrl: server.baseUrl,
+          requestTimeout: "5 seconds",
+          retry: { times: 1, baseDelay: "1 second", maxDelay: "1 second" }
+        })),
+        Effect.fork
+      )
+      yield* arrival(server)
+      yield* TestClock.adjust("4900 millis")
+      yield* settle
+      expect(server.requests).toHaveLength(1)
+      yield* TestClock.adjust("100 millis")
+      yield* settle
+      yield* TestClock.adjust("1200 millis")
+      yield* arrival(server)
+      expect((yield* Fiber.join(fiber)).userId).toBe("u-1")
+    }))
+
+  it.scoped("a register that times out is not replayed, and says the server may have acted", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => "hang")
+      const fiber = yield* register.pipe(
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl, requestTimeout: "5 seconds", retry: policy })),
+        Effect.flip,
+        Effect.fork
+      )
+      yield* arrival(server)
+      yield* TestClock.adjust("5 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout", mayHaveReachedServer: true })
+      expect(error.message).toContain("check before repeating")
+      yield* TestClock.adjust("60 seconds")
+      yield* settle
+      expect(server.requests).toHaveLength(1)
+    }))
+})

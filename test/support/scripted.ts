@@ -1,0 +1,109 @@
+/**
+ * A scripted HTTP server on loopback: each request is answered by a function of the test, and
+ * recorded (method, URL, headers, body). For the client's edge cases that a faithful simulator
+ * never produces: 404 bodies of every shape, undeclared statuses, broken JSON, dropped and
+ * hanging connections.
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Glowmarkt from "../../src/services/Glowmarkt.js"
+import * as GlowmarktConfig from "../../src/services/GlowmarktConfig.js"
+
+export interface Recorded {
+  readonly method: string
+  readonly url: string
+  readonly headers: http.IncomingHttpHeaders
+  readonly body: string
+}
+
+export type Answer =
+  | { readonly status: number; readonly body?: string; readonly headers?: Record<string, string> }
+  | "drop"
+  | "hang"
+
+export interface Scripted {
+  readonly origin: string
+  readonly baseUrl: string
+  readonly requests: Array<Recorded>
+  /** One item per request received, to wait for "the server has seen request n". */
+  readonly arrivals: Queue.Dequeue<Recorded>
+}
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
+  status,
+  body: JSON.stringify(body),
+  headers: { "content-type": "application/json", ...headers }
+})
+
+export const user = (userId = "u-1", status = "active") => ({
+  userId,
+  status,
+  active: status === "active",
+  applications: [],
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z"
+})
+
+/** Starts a scripted server for the scope. */
+export const scripted = (answer: (request: Recorded, index: number) => Answer): Effect.Effect<Scripted, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const arrivals = yield* Queue.unbounded<Recorded>()
+    const requests: Array<Recorded> = []
+    const sockets = new Set<import("node:net").Socket>()
+    const server = http.createServer((req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (c: Buffer) => chunks.push(c))
+      req.on("end", () => {
+        const recorded: Recorded = {
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8")
+        }
+        const index = requests.length
+        requests.push(recorded)
+        Queue.unsafeOffer(arrivals, recorded)
+        const a = answer(recorded, index)
+        if (a === "drop") {
+          req.socket.destroy()
+          return
+        }
+        if (a === "hang") return
+        res.writeHead(a.status, a.headers ?? {})
+        res.end(a.body ?? "")
+      })
+    })
+    server.on("connection", (s) => {
+      sockets.add(s)
+      s.on("close", () => sockets.delete(s))
+    })
+    yield* Effect.async<void>((resume) => {
+      server.listen(0, "127.0.0.1", () => resume(Effect.void))
+    })
+    yield* Effect.addFinalizer(() =>
+      Effect.async<void>((resume) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resume(Effect.void))
+      })
+    )
+    const { port } = server.address() as AddressInfo
+    const origin = `http://127.0.0.1:${port}`
+    return { origin, baseUrl: `${origin}/api/v0-1`, requests, arrivals }
+  })
+
+/** The client (Users + Auth) aimed at a base URL, with the given settings. */
+export const clientLayer = (options: GlowmarktConfig.Options) =>
+  Glowmarkt.layer.pipe(
+    Layer.provideMerge(GlowmarktConfig.layer({
+      applicationId: "app-1",
+      directoryId: "dir-1",
+      ...options
+    })),
+    Layer.provide(NodeHttpClient.layerUndici),
+    Layer.orDie
+  )
