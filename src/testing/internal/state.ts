@@ -1,0 +1,478 @@
+/**
+ * The in-memory User System: applications, directories, users, their accounts, pending codes
+ * and issued tokens. Every method is synchronous and takes the current time, so that one call
+ * is one atomic step and all time comes from the caller's `Clock`.
+ *
+ * @internal
+ */
+import { createHash } from "node:crypto"
+import * as Either from "effect/Either"
+import { WireAccessDenied, WireBadRequest, WireNotFound } from "../../schema/WireErrors.js"
+import * as Jwt from "./jwt.js"
+import * as Prng from "./prng.js"
+
+/** The messages of the simulator's error bodies. @internal */
+export const messages = {
+  accessDenied: "Access denied",
+  missingElements: "missing elements",
+  incorrectElements: "incorrect elements",
+  userAlreadyExists: "user already exists",
+  userAlreadyVerified: "user already verified",
+  userNotFound: "user not found",
+  invalidCode: "invalid token",
+  expiredCode: "token expired",
+  noPendingCode: "no valid token, request a new one",
+  tooManyAttempts: "too many attempts, request a new token",
+  notFound: "Not found",
+  internalError: "An error has occurred",
+  tooManyRequests: "Too many requests"
+} as const
+
+/** @internal */
+export type CodeKind = "verification" | "passwordReset"
+
+interface PendingCode {
+  readonly code: string
+  readonly expiresAt: number
+  wrongAttempts: number
+}
+
+/** @internal */
+export interface UserRecord {
+  readonly userId: string
+  readonly directoryId: string
+  username: string
+  readonly email: string | undefined
+  readonly name: string | undefined
+  passwordHash: string | undefined
+  status: "unverified" | "active"
+  readonly createdAt: number
+  updatedAt: number
+  readonly codes: Partial<Record<CodeKind, PendingCode>>
+  readonly lastCodes: Partial<Record<CodeKind, string>>
+}
+
+/** @internal */
+export interface AccountRecord {
+  readonly accountId: string
+  readonly userId: string
+  readonly applicationId: string
+  readonly active: boolean
+}
+
+/** @internal */
+export interface Settings {
+  readonly seed: string | number
+  readonly codeTtlMillis: number
+  readonly maxCodeAttempts: number
+  readonly tokenLifetimeSeconds: number
+}
+
+/** The seeded world. @internal */
+export interface Seed {
+  readonly organisationId: string
+  readonly applicationId: string
+  readonly applicationName: string
+  readonly directoryId: string
+  readonly appKeys: { readonly keyId: string; readonly secret: string }
+  readonly organisationKeys: { readonly keyId: string; readonly secret: string }
+  readonly developerUserId: string
+  readonly developerAccountId: string
+  readonly developerToken: string
+}
+
+/** A user as the admin look-ups show it. @internal */
+export interface UserView {
+  readonly user: UserRecord
+  readonly accounts: ReadonlyArray<AccountRecord>
+}
+
+/** A token that was checked: its claims and whether it is the developer token. @internal */
+export interface CheckedToken {
+  readonly claims: Jwt.Claims
+  readonly developer: boolean
+}
+
+/** The developer token never expires within any test's horizon (1 January 2100). */
+const developerTokenExp = 4102444800
+
+const denied = () => new WireAccessDenied({ message: messages.accessDenied })
+const loginDenied = () => new WireAccessDenied({ message: undefined })
+const bad = (message: string) => new WireBadRequest({ message })
+
+const hashPassword = (userId: string, password: string) =>
+  createHash("sha256").update(`${userId}\u0000${password}`).digest("hex")
+
+/** @internal */
+export class UserSystem {
+  readonly seed: Seed
+  private readonly prng: Prng.Prng
+  private readonly jwtSecret: string
+  private readonly applications = new Map<string, { directoryId: string; organisationId: string; name: string }>()
+  private readonly users = new Map<string, UserRecord>()
+  private readonly accounts = new Map<string, AccountRecord>()
+  private readonly tokens = new Map<string, { userId: string; revoked: boolean }>()
+
+  constructor(readonly settings: Settings) {
+    this.prng = Prng.make(settings.seed, "state")
+    const p = this.prng
+    const organisationId = p.uuid()
+    const applicationId = p.uuid()
+    const directoryId = p.uuid()
+    const appKeys = { keyId: p.uuid(), secret: p.hex(40) }
+    const organisationKeys = { keyId: p.uuid(), secret: p.hex(40) }
+    this.jwtSecret = p.hex(64)
+    const developerUserId = p.uuid()
+    const developerAccountId = p.uuid()
+    const jti = p.uuid()
+    const developerToken = Jwt.encode(this.jwtSecret, {
+      sub: developerUserId,
+      accountId: developerAccountId,
+      applicationId,
+      iat: 0,
+      exp: developerTokenExp,
+      jti
+    })
+    this.tokens.set(jti, { userId: developerUserId, revoked: false })
+    const applicationName = "Simulator demo application"
+    this.applications.set(applicationId, { directoryId, organisationId, name: applicationName })
+    this.seed = {
+      organisationId,
+      applicationId,
+      applicationName,
+      directoryId,
+      appKeys,
+      organisationKeys,
+      developerUserId,
+      developerAccountId,
+      developerToken
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // look-ups
+
+  /** Every user, oldest first. */
+  listUsers(): ReadonlyArray<UserView> {
+    return Array.from(this.users.values(), (user) => this.view(user))
+  }
+
+  private view(user: UserRecord): UserView {
+    return { user, accounts: Array.from(this.accounts.values()).filter((a) => a.userId === user.userId) }
+  }
+
+  private byUsername(directoryId: string, username: string): UserRecord | undefined {
+    const wanted = username.trim().toLowerCase()
+    for (const user of this.users.values()) {
+      if (user.directoryId === directoryId && user.username === wanted) return user
+    }
+    return undefined
+  }
+
+  private accountOf(userId: string, applicationId: string): AccountRecord | undefined {
+    for (const account of this.accounts.values()) {
+      if (account.userId === userId && account.applicationId === applicationId) return account
+    }
+    return undefined
+  }
+
+  private application(applicationId: string) {
+    return this.applications.get(applicationId)
+  }
+
+  /** The user named `username` in the directory of `applicationId`. */
+  private userInApplication(applicationId: string, username: string): UserRecord | undefined {
+    const app = this.application(applicationId)
+    return app === undefined ? undefined : this.byUsername(app.directoryId, username)
+  }
+
+  private checkPassword(user: UserRecord, password: string): boolean {
+    return user.passwordHash !== undefined && user.passwordHash === hashPassword(user.userId, password)
+  }
+
+  private newCode(user: UserRecord, kind: CodeKind, now: number): string {
+    let code = this.prng.digits(4)
+    // A new code never equals the one it replaces, so "the old code is refused" always holds.
+    while (code === user.lastCodes[kind]) code = this.prng.digits(4)
+    user.codes[kind] = { code, expiresAt: now + this.settings.codeTtlMillis, wrongAttempts: 0 }
+    user.lastCodes[kind] = code
+    return code
+  }
+
+  private consumeCode(user: UserRecord, kind: CodeKind, code: string, now: number): Either.Either<void, WireBadRequest> {
+    const pending = user.codes[kind]
+    if (pending === undefined) return Either.left(bad(messages.noPendingCode))
+    if (now >= pending.expiresAt) {
+      delete user.codes[kind]
+      return Either.left(bad(messages.expiredCode))
+    }
+    if (pending.code !== code) {
+      pending.wrongAttempts++
+      if (pending.wrongAttempts >= this.settings.maxCodeAttempts) {
+        delete user.codes[kind]
+        return Either.left(bad(messages.tooManyAttempts))
+      }
+      return Either.left(bad(messages.invalidCode))
+    }
+    delete user.codes[kind]
+    return Either.void
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // public endpoints
+
+  /** `POST /register`: an unverified user with an account in the application, and a code. */
+  register(
+    req: {
+      readonly applicationId: string
+      readonly directoryId: string
+      readonly email: string
+      readonly name: string
+      readonly password: string
+      readonly username: string
+    },
+    now: number
+  ): Either.Either<{ readonly view: UserView; readonly code: string; readonly to: string }, WireBadRequest> {
+    const app = this.application(req.applicationId)
+    if (app === undefined || app.directoryId !== req.directoryId) return Either.left(bad(messages.incorrectElements))
+    if (this.byUsername(req.directoryId, req.username) !== undefined) {
+      return Either.left(bad(messages.userAlreadyExists))
+    }
+    const userId = this.prng.uuid()
+    const user: UserRecord = {
+      userId,
+      directoryId: req.directoryId,
+      username: req.username,
+      email: req.email,
+      name: req.name,
+      passwordHash: hashPassword(userId, req.password),
+      status: "unverified",
+      createdAt: now,
+      updatedAt: now,
+      codes: {},
+      lastCodes: {}
+    }
+    this.users.set(userId, user)
+    const accountId = this.prng.uuid()
+    this.accounts.set(accountId, { accountId, userId, applicationId: req.applicationId, active: true })
+    const code = this.newCode(user, "verification", now)
+    return Either.right({ view: this.view(user), code, to: user.email ?? user.username })
+  }
+
+  /** `POST /user/verify`: a new verification code, replacing the pending one. */
+  requestVerification(
+    req: { readonly applicationId: string; readonly username: string; readonly password: string },
+    now: number
+  ): Either.Either<{ readonly code: string; readonly to: string }, WireBadRequest | WireAccessDenied> {
+    const user = this.userInApplication(req.applicationId, req.username)
+    if (user === undefined || !this.checkPassword(user, req.password)) return Either.left(denied())
+    if (user.status === "active") return Either.left(bad(messages.userAlreadyVerified))
+    const code = this.newCode(user, "verification", now)
+    return Either.right({ code, to: user.email ?? user.username })
+  }
+
+  /** `PUT /user/verify`: the right code makes the user active. */
+  verify(
+    req: { readonly applicationId: string; readonly username: string; readonly password: string; readonly code: string },
+    now: number
+  ): Either.Either<UserRecord, WireBadRequest | WireAccessDenied> {
+    const user = this.userInApplication(req.applicationId, req.username)
+    if (user === undefined || !this.checkPassword(user, req.password)) return Either.left(denied())
+    if (user.status === "active") return Either.left(bad(messages.userAlreadyVerified))
+    return Either.map(this.consumeCode(user, "verification", req.code, now), () => {
+      user.status = "active"
+      user.updatedAt = now
+      return user
+    })
+  }
+
+  /** `POST /user/resetpassword`: a password-reset code. */
+  requestReset(
+    req: { readonly applicationId: string; readonly username: string },
+    now: number
+  ): Either.Either<{ readonly code: string; readonly to: string }, WireBadRequest> {
+    if (this.application(req.applicationId) === undefined) return Either.left(bad(messages.incorrectElements))
+    const user = this.userInApplication(req.applicationId, req.username)
+    if (user === undefined) return Either.left(bad(messages.userNotFound))
+    const code = this.newCode(user, "passwordReset", now)
+    return Either.right({ code, to: user.email ?? user.username })
+  }
+
+  /** `PUT /user/resetpassword`: the right code sets the new password and revokes the user's tokens. */
+  resetPassword(
+    req: { readonly applicationId: string; readonly username: string; readonly newPassword: string; readonly code: string },
+    now: number
+  ): Either.Either<void, WireBadRequest> {
+    if (this.application(req.applicationId) === undefined) return Either.left(bad(messages.incorrectElements))
+    const user = this.userInApplication(req.applicationId, req.username)
+    if (user === undefined) return Either.left(bad(messages.userNotFound))
+    return Either.map(this.consumeCode(user, "passwordReset", req.code, now), () => {
+      user.passwordHash = hashPassword(user.userId, req.newPassword)
+      user.updatedAt = now
+      this.revokeAll(user.userId)
+    })
+  }
+
+  /** `POST /auth`: a token for an active user with the right password and an account in the application. */
+  login(
+    req: { readonly applicationId: string; readonly username: string; readonly password: string; readonly directoryId: string | undefined },
+    now: number
+  ): Either.Either<{ readonly token: string; readonly claims: Jwt.Claims; readonly user: UserRecord }, WireAccessDenied> {
+    const app = this.application(req.applicationId)
+    if (app === undefined) return Either.left(loginDenied())
+    if (req.directoryId !== undefined && req.directoryId !== app.directoryId) return Either.left(loginDenied())
+    const user = this.byUsername(app.directoryId, req.username)
+    if (user === undefined || user.status !== "active" || !this.checkPassword(user, req.password)) {
+      return Either.left(loginDenied())
+    }
+    const account = this.accountOf(user.userId, req.applicationId)
+    if (account === undefined || !account.active) return Either.left(loginDenied())
+    return Either.right({ ...this.issue(user.userId, account.accountId, req.applicationId, now), user })
+  }
+
+  private issue(userId: string, accountId: string, applicationId: string, now: number) {
+    const iat = Math.floor(now / 1000)
+    const jti = this.prng.uuid()
+    const claims: Jwt.Claims = { sub: userId, accountId, applicationId, iat, exp: iat + this.settings.tokenLifetimeSeconds, jti }
+    this.tokens.set(jti, { userId, revoked: false })
+    return { token: Jwt.encode(this.jwtSecret, claims), claims }
+  }
+
+  private revokeAll(userId: string) {
+    for (const entry of this.tokens.values()) if (entry.userId === userId) entry.revoked = true
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // tokens
+
+  /** A valid token: signed here, not expired, not revoked, of an existing user, for this application. */
+  checkToken(applicationId: string, token: string, now: number): CheckedToken | undefined {
+    const claims = Jwt.decode(this.jwtSecret, token)
+    if (claims === undefined) return undefined
+    const entry = this.tokens.get(claims.jti)
+    if (entry === undefined || entry.revoked || entry.userId !== claims.sub) return undefined
+    if (Math.floor(now / 1000) >= claims.exp) return undefined
+    if (claims.applicationId !== applicationId) return undefined
+    const developer = claims.sub === this.seed.developerUserId
+    if (!developer && !this.users.has(claims.sub)) return undefined
+    return { claims, developer }
+  }
+
+  /** `GET /auth/newToken`: a fresh token for the same account (the old one stays valid until it expires). */
+  renew(claims: Jwt.Claims, now: number) {
+    return this.issue(claims.sub, claims.accountId, claims.applicationId, now)
+  }
+
+  /** `DELETE /auth/deleteToken`. */
+  revoke(claims: Jwt.Claims): void {
+    const entry = this.tokens.get(claims.jti)
+    if (entry !== undefined) entry.revoked = true
+  }
+
+  /** `PUT /user/{userId}/username`, once the caller has shown that user's token. */
+  changeUsername(userId: string, username: string, now: number): Either.Either<void, WireBadRequest | WireAccessDenied> {
+    const user = this.users.get(userId)
+    if (user === undefined) return Either.left(denied())
+    const other = this.byUsername(user.directoryId, username)
+    if (other !== undefined && other.userId !== userId) return Either.left(bad(messages.userAlreadyExists))
+    user.username = username.trim().toLowerCase()
+    user.updatedAt = now
+    return Either.void
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // admin
+
+  /** Which application an admin request acts for, or `undefined` (401). */
+  authorizeAdmin(
+    headers: { readonly authorization: string | undefined; readonly applicationId: string | undefined; readonly token: string | undefined },
+    now: number
+  ): string | undefined {
+    const { applicationId, authorization, token } = headers
+    let basic: { keyId: string; secret: string } | undefined
+    if (authorization !== undefined) {
+      const match = /^Basic\s+(\S+)\s*$/i.exec(authorization)
+      if (match === null) return undefined
+      const decoded = Buffer.from(match[1]!, "base64").toString("utf8")
+      const colon = decoded.indexOf(":")
+      if (colon < 0) return undefined
+      basic = { keyId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
+    }
+    const app = applicationId === undefined ? undefined : this.application(applicationId)
+    if (applicationId !== undefined && app === undefined) return undefined
+    let granted: string | undefined
+    if (basic !== undefined) {
+      const { appKeys, organisationKeys } = this.seed
+      if (basic.keyId === appKeys.keyId && basic.secret === appKeys.secret) {
+        // App keys alone; an applicationId header, if sent, must name the keys' application.
+        if (applicationId !== undefined && applicationId !== this.seed.applicationId) return undefined
+        granted = this.seed.applicationId
+      } else if (basic.keyId === organisationKeys.keyId && basic.secret === organisationKeys.secret) {
+        if (app === undefined || app.organisationId !== this.seed.organisationId) return undefined
+        granted = applicationId
+      } else {
+        return undefined
+      }
+    }
+    if (token !== undefined) {
+      // A token that is sent must be a valid developer token for the named application.
+      if (applicationId === undefined) return undefined
+      const checked = this.checkToken(applicationId, token, now)
+      if (checked === undefined || !checked.developer) return undefined
+      granted = applicationId
+    }
+    return granted
+  }
+
+  /** `POST /user`: an active user without a password, with an account in the application. */
+  adminCreate(applicationId: string, req: { readonly directoryId: string; readonly username: string }, now: number): Either.Either<UserView, WireBadRequest> {
+    const app = this.application(applicationId)
+    if (app === undefined || app.directoryId !== req.directoryId) return Either.left(bad(messages.incorrectElements))
+    if (this.byUsername(req.directoryId, req.username) !== undefined) return Either.left(bad(messages.userAlreadyExists))
+    const userId = this.prng.uuid()
+    const user: UserRecord = {
+      userId,
+      directoryId: req.directoryId,
+      username: req.username,
+      email: undefined,
+      name: undefined,
+      passwordHash: undefined,
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+      codes: {},
+      lastCodes: {}
+    }
+    this.users.set(userId, user)
+    const accountId = this.prng.uuid()
+    this.accounts.set(accountId, { accountId, userId, applicationId, active: true })
+    return Either.right(this.view(user))
+  }
+
+  /** A user with an account in the application, by id. */
+  getUser(applicationId: string, userId: string): Either.Either<UserView, WireNotFound> {
+    const user = this.users.get(userId)
+    if (user === undefined || this.accountOf(userId, applicationId) === undefined) {
+      return Either.left(new WireNotFound({ message: messages.notFound }))
+    }
+    return Either.right(this.view(user))
+  }
+
+  /** A user with an account in the application, by username. */
+  findUser(applicationId: string, username: string): Either.Either<UserView, WireNotFound> {
+    const user = this.userInApplication(applicationId, username)
+    if (user === undefined || this.accountOf(user.userId, applicationId) === undefined) {
+      return Either.left(new WireNotFound({ message: messages.notFound }))
+    }
+    return Either.right(this.view(user))
+  }
+
+  /** Deletes a user, all its accounts and tokens, and its pending codes. */
+  deleteUser(applicationId: string, userId: string): Either.Either<void, WireNotFound> {
+    return Either.map(this.getUser(applicationId, userId), () => {
+      this.users.delete(userId)
+      for (const [id, account] of this.accounts) if (account.userId === userId) this.accounts.delete(id)
+      for (const [jti, entry] of this.tokens) if (entry.userId === userId) this.tokens.delete(jti)
+    })
+  }
+}
