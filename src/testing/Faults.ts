@@ -111,21 +111,30 @@ export const FaultRule = Schema.Struct({
 /** @since 0.1.0 */
 export type FaultRule = typeof FaultRule.Type
 
-const KnownOperation = Schema.String.pipe(
-  Schema.filter((s) => (operationIds as ReadonlyArray<string>).includes(s) || `unknown operationId ${s}`)
-)
+const operationRules = Object.fromEntries(operationIds.map((id) => [id, Schema.optional(FaultRule)])) as {
+  readonly [K in OperationId]: Schema.optional<typeof FaultRule>
+}
 
 /**
- * The faults of a simulator: a global rule and rules per operationId.
+ * The faults of a simulator: a global rule and rules per operationId. An unknown operationId is
+ * refused (`PUT /_simulator/faults` answers 400), so that a typo does not silently do nothing.
  *
  * @since 0.1.0
  */
 export const FaultsConfig = Schema.Struct({
   all: Schema.optional(FaultRule),
-  operations: Schema.optional(Schema.Record({ key: KnownOperation, value: FaultRule }))
+  operations: Schema.optional(Schema.Struct(operationRules))
 })
 /** @since 0.1.0 */
 export type FaultsConfig = typeof FaultsConfig.Type
+
+/**
+ * Checks a config (rates in [0, 1], known operationIds, valid durations).
+ *
+ * @since 0.1.0
+ */
+export const validate = (config: unknown) =>
+  Schema.decodeUnknownEither(FaultsConfig, { onExcessProperty: "error" })(config)
 
 /**
  * No faults: the default.
@@ -146,6 +155,4 @@ export const everywhere = (rule: FaultRule): FaultsConfig => ({ all: rule })
  *
  * @since 0.1.0
  */
-export const on = (operations: Partial<Record<OperationId, FaultRule>>): FaultsConfig => ({
-  operations: operations as Record<string, FaultRule>
-})
+export const on = (operations: { readonly [K in OperationId]?: FaultRule }): FaultsConfig => ({ operations })

@@ -27,7 +27,6 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { createServer } from "node:http"
 import { basePath } from "../schema/GlowmarktApi.js"
@@ -200,7 +199,7 @@ const positiveDuration = (setting: string, input: Duration.DurationInput) => {
 }
 
 const validateFaults = (faults: Faults.FaultsConfig) =>
-  Schema.validateEither(Faults.FaultsConfig)(faults).pipe(
+  Faults.validate(faults).pipe(
     Either.mapLeft((e) => invalid("faults", ParseResult.TreeFormatter.formatErrorSync(e)))
   )
 

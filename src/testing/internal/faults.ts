@@ -32,7 +32,8 @@ export class FaultEngine {
   }
 
   private field<K extends keyof FaultRule>(operationId: string | undefined, key: K): { value: FaultRule[K]; source: string } | undefined {
-    const own = operationId === undefined ? undefined : this.config.operations?.[operationId]?.[key]
+    const rules = this.config.operations as Readonly<Record<string, FaultRule | undefined>> | undefined
+    const own = operationId === undefined ? undefined : rules?.[operationId]?.[key]
     if (own !== undefined) return { value: own, source: operationId! }
     const all = this.config.all?.[key]
     return all === undefined ? undefined : { value: all, source: "*" }

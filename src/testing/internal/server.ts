@@ -191,7 +191,9 @@ const controlApp = (service: SimulatorService, faults: FaultEngine) =>
     HttpRouter.get("/_simulator/faults", Effect.sync(() => HttpServerResponse.unsafeJson(faults.current))),
     HttpRouter.put(
       "/_simulator/faults",
-      HttpServerRequest.schemaBodyJson(Faults.FaultsConfig).pipe(
+      HttpServerRequest.HttpServerRequest.pipe(
+        Effect.flatMap((request) => request.json),
+        Effect.flatMap(Faults.validate),
         Effect.flatMap((config) => Effect.as(service.setFaults(config), HttpServerResponse.unsafeJson(config))),
         Effect.catchAll((e) =>
           Effect.succeed(
