@@ -65,10 +65,10 @@ export const makeRecording = (): Recording => {
     },
     context: (f) => f()
   })
-  const logger = Logger.make(({ annotations, cause, logLevel, message, spans: logSpans }) => {
-    logs.push(
-      JSON.stringify({ level: logLevel.label, message, cause: String(cause), annotations: [...annotations], spans: String(logSpans) })
-    )
+  // Formats every line as the real loggers would (they redact `Redactable` values, such as
+  // headers, with the logging fiber's `Headers.currentRedactedNames`).
+  const logger = Logger.make((options) => {
+    logs.push(Logger.logfmtLogger.log(options), Logger.jsonLogger.log(options))
   })
   const layer = Layer.mergeAll(
     Layer.setTracer(tracer),
