@@ -177,6 +177,14 @@ export interface Options {
 }
 
 /**
+ * The `error` messages of the simulator's 400, 401, 404, 429 and 500 bodies, so that tests can
+ * match them without repeating strings (see `SIMULATOR.md`).
+ *
+ * @since 0.1.0
+ */
+export const messages = State.messages
+
+/**
  * The defaults of {@link Options}.
  *
  * @since 0.1.0

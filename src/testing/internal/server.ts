@@ -344,6 +344,7 @@ export const makeApp = (options: {
 
         if (faults.roll(operationId, "dropAfter")) {
           injected("dropAfter")
+          entry.status = undefined
           return yield* drop(request)
         }
         if (faults.roll(operationId, "malformedJson")) {

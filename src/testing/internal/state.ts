@@ -28,7 +28,7 @@ export const messages = {
   tooManyRequests: "Too many requests"
 } as const
 
-/** @internal */
+/** The two purposes of a 4-digit code, each with its own pending slot. @internal */
 export type CodeKind = "verification" | "passwordReset"
 
 interface PendingCode {
@@ -37,7 +37,7 @@ interface PendingCode {
   wrongAttempts: number
 }
 
-/** @internal */
+/** A user of a directory, mutable in place by the operations below. @internal */
 export interface UserRecord {
   readonly userId: string
   readonly directoryId: string
@@ -52,7 +52,7 @@ export interface UserRecord {
   readonly lastCodes: Partial<Record<CodeKind, string>>
 }
 
-/** @internal */
+/** The link between a user and one application: what login and the admin look-ups check. @internal */
 export interface AccountRecord {
   readonly accountId: string
   readonly userId: string
@@ -60,7 +60,7 @@ export interface AccountRecord {
   readonly active: boolean
 }
 
-/** @internal */
+/** The knobs of the user system, resolved from the simulator options. @internal */
 export interface Settings {
   readonly seed: string | number
   readonly codeTtlMillis: number
@@ -103,7 +103,7 @@ const bad = (message: string) => new WireBadRequest({ message })
 const hashPassword = (userId: string, password: string) =>
   createHash("sha256").update(`${userId}\u0000${password}`).digest("hex")
 
-/** @internal */
+/** The whole in-memory service: one instance per simulator. @internal */
 export class UserSystem {
   readonly seed: Seed
   private readonly prng: Prng.Prng
