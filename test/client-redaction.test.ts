@@ -71,7 +71,7 @@ const every = (users: Users.Service, auth: Auth.Service) => {
     // Bad input that holds a secret.
     users.register({ name: "A", username: "a@b.co", email: secrets.password, password }),
     users.verify({ username: "a@b.co", password: secrets.password as any, code: "1234" })
-  ].concat(admin as any) as ReadonlyArray<Effect.Effect<unknown, unknown, never>>
+  ].concat(admin as any) as unknown as ReadonlyArray<Effect.Effect<unknown, unknown, never>>
 }
 
 const scenarios: ReadonlyArray<readonly [string, (path: string, method: string) => Answer]> = [
