@@ -10,12 +10,15 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Credentials from "../services/Credentials.js"
 import * as Session from "../services/Session.js"
 import { Users } from "../services/Users.js"
+import * as CodeSource from "../workflows/CodeSource.js"
+import * as Onboarding from "../workflows/Onboarding.js"
 import * as Config from "./config.js"
 import { UsageError } from "./errors.js"
 import * as ImportCommand from "./import.js"
@@ -75,21 +78,33 @@ const register = Command.make(
       const pass = yield* password(registerPath)
       const users = yield* Users
       const username = Option.getOrElse(o.username, () => o.email)
-      const user = yield* users.register({ name: o.name, email: o.email, username, password: pass })
       if (!o.waitForCode) {
+        const user = yield* users.register({ name: o.name, email: o.email, username, password: pass })
         return yield* emit(o.json, { registered: true, ...userObject(user) }, [
           `registered ${username.trim().toLowerCase()} (${user.status}):`,
           ...userLines(user),
           `a 4-digit code was emailed to ${o.email}; verify with: glowmarkt users verify --username ${username} --code NNNN`
         ])
       }
-      if (!o.json) yield* Effect.logDebug("registered; waiting for the code")
-      const code = yield* Secrets.promptCode(`the verification code sent to ${o.email}`)
-      const verified = yield* users.verify({ username, password: pass, code })
-      return yield* emit(o.json, { registered: true, verified: verified.valid, ...userObject(user) }, [
-        `registered and verified ${username.trim().toLowerCase()}:`,
-        ...userLines(user)
-      ])
+      // The flow waits for the code at a prompt; a wrong one is refused and a new code is sent.
+      const source = yield* CodeSource.prompt((request) =>
+        Secrets.promptCode(
+          `${request.round > 1 ? "a new code was sent: " : ""}the verification code sent to ${request.email ?? request.username}`
+        )
+      )
+      const onboarded = yield* Onboarding.registerAndVerify(
+        { name: o.name, email: o.email, username, password: pass },
+        { codeTimeout: Duration.minutes(30) }
+      ).pipe(Effect.provideService(CodeSource.CodeSource, source))
+      const userId = Option.getOrUndefined(onboarded.userId)
+      return yield* emit(
+        o.json,
+        { registered: true, verified: true, username: onboarded.username, ...(userId === undefined ? {} : { userId }) },
+        [
+          `${onboarded.outcome === "verified" ? "registered and verified" : "already verified"} ${onboarded.username}` +
+          `${userId === undefined ? "" : ` (user ${userId})`}: status active`
+        ]
+      )
     }).pipe(Config.withClient(o, registerPath))
 ).pipe(Command.withDescription("Register a user (POST /register); the password comes from GLOWMARKT_PASSWORD or a prompt."))
 
