@@ -1,0 +1,218 @@
+/**
+ * Where durable flows run: a `WorkflowEngine` in memory (tests), on one SQLite file (one
+ * process, the embedded default) or on PostgreSQL (several processes or machines).
+ *
+ * The SQL engines are `ClusterWorkflowEngine` from `@effect/cluster` on a runner without a
+ * network: runners never call each other, they exchange every message through the database
+ * (`SqlMessageStorage`) and share the shards through it (`SqlRunnerStorage`: heartbeats, and
+ * advisory locks on PostgreSQL). A runner that dies stops refreshing its heartbeat; after
+ * `lockExpiration` the others take its shards and replay its flows from their persisted
+ * activities.
+ *
+ * The sharding settings are given explicitly rather than read from the environment (the
+ * stock `SingleRunner.layer` reads `HOST`, `PORT`, ... with no prefix).
+ *
+ * @since 0.1.0
+ */
+import * as ClusterWorkflowEngine from "@effect/cluster/ClusterWorkflowEngine"
+import { RunnerAddress } from "@effect/cluster/RunnerAddress"
+import * as RunnerHealth from "@effect/cluster/RunnerHealth"
+import * as Runners from "@effect/cluster/Runners"
+import * as RunnerStorage from "@effect/cluster/RunnerStorage"
+import * as Sharding from "@effect/cluster/Sharding"
+import * as ShardingConfig from "@effect/cluster/ShardingConfig"
+import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
+import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import { mkdirSync } from "node:fs"
+import { hostname } from "node:os"
+import { dirname } from "node:path"
+
+/**
+ * The in-memory engine: nothing survives the process. For tests (drive its clocks with
+ * `TestClock`) and for trying the flows out.
+ *
+ * @since 0.1.0
+ */
+export const layerMemory: Layer.Layer<WorkflowEngine.WorkflowEngine> = WorkflowEngine.layerMemory
+
+/**
+ * Timing of a SQL engine; every one has a default.
+ *
+ * @since 0.1.0
+ */
+export interface Timing {
+  /**
+   * How often a runner looks in the database for messages it did not receive directly: codes
+   * submitted on another process, timeouts that are due, flows of a dead runner (default 1
+   * second; the bound on how late a timeout fires).
+   */
+  readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * How long a runner's shards stay locked after its last heartbeat (default 30 seconds): how
+   * long the flows of a dead runner wait before another runner takes them over. Shorter means
+   * faster take-over but more risk of a paused runner losing its shards.
+   */
+  readonly lockExpiration?: Duration.DurationInput | undefined
+}
+
+const sharding = (timing: Timing, runner: RunnerAddress): ShardingConfig.ShardingConfig["Type"] => {
+  const poll = Duration.decode(timing.pollInterval ?? Duration.seconds(1))
+  const expiration = Duration.decode(timing.lockExpiration ?? Duration.seconds(30))
+  return {
+    ...ShardingConfig.defaults,
+    runnerAddress: Option.some(runner),
+    runnerListenAddress: Option.none(),
+    shardsPerGroup: 64,
+    entityMessagePollInterval: poll,
+    entityReplyPollInterval: Duration.min(poll, Duration.millis(200)),
+    refreshAssignmentsInterval: Duration.min(poll, Duration.seconds(3)),
+    shardLockExpiration: expiration,
+    shardLockRefreshInterval: Duration.max(Duration.millis(100), Duration.divide(expiration, 4).pipe(Option.getOrElse(() => poll))),
+    // a dead runner is noticed by its heartbeat, not by pinging it (runners have no network)
+    runnerHealthCheckInterval: Duration.minutes(1)
+  }
+}
+
+/** A runner that exchanges everything through the SQL database (no network between runners). */
+const sqlRunner = (
+  config: ShardingConfig.ShardingConfig["Type"],
+  runnerStorage: "memory" | "sql"
+): Layer.Layer<WorkflowEngine.WorkflowEngine, never, SqlClient.SqlClient> =>
+  ClusterWorkflowEngine.layer.pipe(
+    Layer.provideMerge(Sharding.layer),
+    Layer.provideMerge(Runners.layerNoop),
+    Layer.provideMerge(SqlMessageStorage.layer),
+    Layer.provide([
+      runnerStorage === "memory" ? RunnerStorage.layerMemory : Layer.orDie(SqlRunnerStorage.layer),
+      RunnerHealth.layerNoop
+    ]),
+    Layer.provide(ShardingConfig.layer(config)),
+    Layer.orDie
+  )
+
+/**
+ * The options of {@link layerSqlite}.
+ *
+ * @since 0.1.0
+ */
+export interface SqliteOptions extends Timing {
+  /** The database file (created with its directory if missing). */
+  readonly filename: string
+}
+
+/**
+ * The embedded engine: one SQLite file, one process at a time. Flows survive a crash or a
+ * restart of the process: the next process that opens the file resumes them.
+ *
+ * @since 0.1.0
+ */
+export const layerSqlite = (
+  options: SqliteOptions
+): Layer.Layer<WorkflowEngine.WorkflowEngine, ConfigError.ConfigError> =>
+  sqlRunner(sharding(options, RunnerAddress.make({ host: "localhost", port: 1 })), "memory").pipe(
+    Layer.provide(SqliteClient.layer({ filename: options.filename })),
+    Layer.provide(Layer.effectDiscard(Effect.sync(() => {
+      if (options.filename !== ":memory:") mkdirSync(dirname(options.filename), { recursive: true })
+    })))
+  )
+
+/**
+ * {@link layerSqlite} from `Config`: `GLOWMARKT_DURABLE_SQLITE_FILE` (default
+ * `.glowmarkt/durable.sqlite`), `GLOWMARKT_DURABLE_POLL_INTERVAL`.
+ *
+ * @since 0.1.0
+ */
+export const sqliteConfig: Config.Config<SqliteOptions> = Config.all({
+  filename: Config.string("GLOWMARKT_DURABLE_SQLITE_FILE").pipe(Config.withDefault(".glowmarkt/durable.sqlite")),
+  pollInterval: Config.duration("GLOWMARKT_DURABLE_POLL_INTERVAL").pipe(Config.withDefault(Duration.seconds(1)))
+})
+
+/**
+ * The embedded engine configured with `Config` (see {@link sqliteConfig}).
+ *
+ * @since 0.1.0
+ */
+export const layerSqliteConfig = (
+  config: Config.Config<SqliteOptions> = sqliteConfig
+): Layer.Layer<WorkflowEngine.WorkflowEngine, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(config, layerSqlite))
+
+/**
+ * The options of {@link layerPg}.
+ *
+ * @since 0.1.0
+ */
+export interface PgOptions extends Timing {
+  /** `postgres://user:password@host:5432/database`. */
+  readonly url: Redacted.Redacted<string>
+  /**
+   * This runner's identity in the cluster, unique per process: two live runners with the same
+   * identity would share one heartbeat. Default: the host name and the process id.
+   */
+  readonly runnerId?: { readonly host: string; readonly port: number } | undefined
+  /** Default 10. */
+  readonly maxConnections?: number | undefined
+}
+
+const defaultRunnerId = () => ({ host: hostname() || "localhost", port: process.pid })
+
+/**
+ * The engine for several processes or machines: one PostgreSQL database shared by every
+ * runner. Flows are spread over the live runners by shard; when a runner dies, the others take
+ * over its flows after `lockExpiration`.
+ *
+ * @since 0.1.0
+ */
+export const layerPg = (
+  options: PgOptions
+): Layer.Layer<WorkflowEngine.WorkflowEngine, SqlError | ConfigError.ConfigError> =>
+  sqlRunner(sharding(options, RunnerAddress.make(options.runnerId ?? defaultRunnerId())), "sql").pipe(
+    Layer.provide(PgClient.layer({
+      url: options.url,
+      maxConnections: options.maxConnections ?? 10,
+      applicationName: "effect-glowmarkt-durable"
+    }))
+  )
+
+/**
+ * {@link layerPg} from `Config`: `GLOWMARKT_DURABLE_PG_URL` (required, secret),
+ * `GLOWMARKT_DURABLE_RUNNER_HOST` / `GLOWMARKT_DURABLE_RUNNER_PORT` (default: host name and
+ * process id), `GLOWMARKT_DURABLE_POLL_INTERVAL`, `GLOWMARKT_DURABLE_LOCK_EXPIRATION`.
+ *
+ * @since 0.1.0
+ */
+export const pgConfig: Config.Config<PgOptions> = Config.all({
+  url: Config.redacted("GLOWMARKT_DURABLE_PG_URL"),
+  host: Config.option(Config.string("GLOWMARKT_DURABLE_RUNNER_HOST")),
+  port: Config.option(Config.integer("GLOWMARKT_DURABLE_RUNNER_PORT")),
+  pollInterval: Config.duration("GLOWMARKT_DURABLE_POLL_INTERVAL").pipe(Config.withDefault(Duration.seconds(1))),
+  lockExpiration: Config.duration("GLOWMARKT_DURABLE_LOCK_EXPIRATION").pipe(Config.withDefault(Duration.seconds(30)))
+}).pipe(Config.map(({ host, port, ...rest }) => {
+  const fallback = defaultRunnerId()
+  return {
+    ...rest,
+    runnerId: { host: Option.getOrElse(host, () => fallback.host), port: Option.getOrElse(port, () => fallback.port) }
+  }
+}))
+
+/**
+ * The PostgreSQL engine configured with `Config` (see {@link pgConfig}).
+ *
+ * @since 0.1.0
+ */
+export const layerPgConfig = (
+  config: Config.Config<PgOptions> = pgConfig
+): Layer.Layer<WorkflowEngine.WorkflowEngine, SqlError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(config, layerPg))
