@@ -4,6 +4,12 @@
  *
  * @since 0.1.0
  */
+
+/** Faults to inject: latency, 5xx, 429, dropped connections, broken JSON. @since 0.1.0 */
 export * as Faults from "./Faults.js"
+
+/** Where the simulator's emailed codes land. @since 0.1.0 */
 export * as Inbox from "./Inbox.js"
+
+/** The simulator itself: service, layers, `runStandalone`. @since 0.1.0 */
 export * as Simulator from "./Simulator.js"
