@@ -1,0 +1,431 @@
+/**
+ * Where a flow gets the 4-digit code that Glowmarkt emails to a user.
+ *
+ * The code travels by email, outside the API, so a flow cannot fetch it: it waits for it from a
+ * `CodeSource` it is given. Pick the source that matches where the person reading the email is:
+ *
+ * | constructor     | the code comes from                                                  |
+ * |-----------------|----------------------------------------------------------------------|
+ * | {@link makeRegistry} | the host application, which calls `submit(username, code)` when its user enters it |
+ * | {@link prompt}  | an interactive question (an `@effect/cli` `Prompt`, a readline, ...) |
+ * | {@link terminal} | the `@effect/platform` `Terminal`, a plain line read               |
+ * | {@link fromEffect} | any effect the caller supplies                                   |
+ * | `InboxCodeSource` (in `effect-glowmarkt/testing`) | the simulator's inbox            |
+ *
+ * Codes are handed over as `Redacted`: a code is a short-lived secret and never shows in a log,
+ * an error or a span. Waiting is bounded by `CodeSource.await`'s timeout, which fails with the typed
+ * {@link CodeNotReceived}.
+ *
+ * @since 0.1.0
+ */
+import * as Terminal from "@effect/platform/Terminal"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import { InvalidInputError } from "../schema/GlowmarktError.js"
+
+/**
+ * What a code is for: verifying a registration, or resetting a password. Glowmarkt sends both
+ * as 4-digit codes by email; a source may use it to word its question.
+ *
+ * @since 0.1.0
+ */
+export const Purpose = Schema.Literal("verification", "passwordReset")
+/** @since 0.1.0 */
+export type Purpose = typeof Purpose.Type
+
+/**
+ * What a flow asks a source for: the code sent to `username` (at `email`, when the flow knows
+ * it) for `purpose`. `round` counts from 1 and grows each time the flow had a new code sent
+ * because the previous one was wrong or expired, so a prompt can say "a new code was sent".
+ *
+ * @since 0.1.0
+ */
+export interface CodeRequest {
+  readonly username: string
+  readonly email?: string | undefined
+  readonly purpose: Purpose
+  readonly round: number
+}
+
+/**
+ * Why no code arrived: the wait timed out, the person cancelled (closed the prompt), or the
+ * source itself failed.
+ *
+ * @since 0.1.0
+ */
+export const NotReceivedReason = Schema.Literal("timeout", "cancelled", "unavailable")
+/** @since 0.1.0 */
+export type NotReceivedReason = typeof NotReceivedReason.Type
+
+/**
+ * No code arrived. The code that was emailed stays valid on the server until it expires, but
+ * the flow has stopped waiting: run the flow again (it asks for a new code and resumes where it
+ * was).
+ *
+ * @since 0.1.0
+ */
+export class CodeNotReceived extends Schema.TaggedError<CodeNotReceived>()("CodeNotReceived", {
+  username: Schema.String,
+  purpose: Purpose,
+  reason: NotReceivedReason,
+  /** How long the flow waited, when it gave up on a timeout. */
+  waitedMillis: Schema.optional(Schema.Number),
+  /** What the source said, for `unavailable` (never a code). */
+  detail: Schema.optional(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const what = this.purpose === "verification" ? "verification code" : "password-reset code"
+    const why = this.reason === "timeout"
+      ? `none arrived within ${Duration.format(Duration.millis(this.waitedMillis ?? 0))}`
+      : this.reason === "cancelled"
+      ? "waiting was cancelled"
+      : `the code source failed${this.detail === undefined ? "" : ` (${this.detail})`}`
+    return `No ${what} for ${this.username}: ${why}; check the mailbox (and spam folder) of ${this.username}, ` +
+      `then run the flow again: it sends a new code and resumes`
+  }
+}
+
+/**
+ * A source of emailed codes.
+ *
+ * @since 0.1.0
+ */
+export interface Service {
+  /**
+   * Waits for the code of `request`, as long as it takes: the flow bounds the wait (see
+   * `CodeSource.await`). Fails only when the source cannot deliver one (cancelled, broken).
+   */
+  readonly await: (request: CodeRequest) => Effect.Effect<Redacted.Redacted<string>, CodeNotReceived>
+}
+
+/**
+ * The code source of the flows that need one.
+ *
+ * @since 0.1.0
+ */
+export class CodeSource extends Context.Tag("effect-glowmarkt/workflows/CodeSource")<CodeSource, Service>() {}
+
+/**
+ * How long a flow waits for a code by default: emails can be slow, people slower.
+ *
+ * @since 0.1.0
+ */
+export const defaultTimeout: Duration.Duration = Duration.minutes(10)
+
+/**
+ * Waits for a code from the current source, at most `timeout`; on timeout it fails with
+ * `CodeNotReceived` (reason `timeout`). Time is the `Clock`'s, so `TestClock` drives it.
+ *
+ * @since 0.1.0
+ */
+const await_: {
+  (timeout: Duration.DurationInput): (request: CodeRequest) => Effect.Effect<Redacted.Redacted<string>, CodeNotReceived, CodeSource>
+  (request: CodeRequest, timeout: Duration.DurationInput): Effect.Effect<Redacted.Redacted<string>, CodeNotReceived, CodeSource>
+} = dual(2, (request: CodeRequest, timeout: Duration.DurationInput) => {
+  const duration = Duration.decode(timeout)
+  return Effect.flatMap(CodeSource, (source) => source.await(request)).pipe(
+    Effect.timeoutFail({
+      duration,
+      onTimeout: () =>
+        new CodeNotReceived({
+          username: request.username,
+          purpose: request.purpose,
+          reason: "timeout",
+          waitedMillis: Duration.toMillis(duration)
+        })
+    })
+  )
+})
+export {
+  /** @since 0.1.0 */
+  await_ as await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Constructors
+
+const asRedacted = (code: string | Redacted.Redacted<string>) =>
+  Redacted.isRedacted(code) ? code : Redacted.make(code)
+
+const isCodeNotReceived = (u: unknown): u is CodeNotReceived => u instanceof CodeNotReceived
+
+const describe = (error: unknown): string =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+    ? error._tag
+    : "the source failed"
+
+/**
+ * A source from any effect: `f` is called for each request and its result is the code. A
+ * failure becomes `CodeNotReceived` (reason `unavailable`, with only the error's tag kept, so
+ * nothing secret leaks); a `CodeNotReceived` passes through.
+ *
+ * @since 0.1.0
+ */
+export const fromEffect = <E>(
+  f: (request: CodeRequest) => Effect.Effect<string | Redacted.Redacted<string>, E>
+): Service => ({
+  await: (request) =>
+    f(request).pipe(
+      Effect.map(asRedacted),
+      Effect.mapError((error) =>
+        isCodeNotReceived(error)
+          ? error
+          : new CodeNotReceived({
+            username: request.username,
+            purpose: request.purpose,
+            reason: "unavailable",
+            detail: describe(error)
+          })
+      )
+    )
+})
+
+/**
+ * {@link fromEffect} as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layerFromEffect = <E>(
+  f: (request: CodeRequest) => Effect.Effect<string | Redacted.Redacted<string>, E>
+): Layer.Layer<CodeSource> => Layer.succeed(CodeSource, fromEffect(f))
+
+const wellFormed = (code: Redacted.Redacted<string>) => /^[0-9]{4}$/.test(Redacted.value(code).trim())
+
+/**
+ * Options of {@link prompt}.
+ *
+ * @since 0.1.0
+ */
+export interface PromptOptions {
+  /** How often to ask again when the answer is not 4 digits, before giving up (default 3). */
+  readonly attempts?: number | undefined
+  /** Whether a failure of `ask` means the person cancelled (default: `true`, as a prompt fails on Ctrl-C). */
+  readonly failureIsCancel?: boolean | undefined
+}
+
+/**
+ * An interactive source: `ask` puts the question to a person and returns their answer (an
+ * `@effect/cli` `Prompt.text`/`Prompt.password`, a readline, ...). An answer that is not 4
+ * digits is asked again (it never reaches the API, so it costs no attempt on the server). The
+ * requirements of `ask` (a `Terminal`, ...) are captured when the source is made.
+ *
+ * ```ts
+ * const source = CodeSource.prompt((req) =>
+ *   Prompt.password({ message: `Code emailed to ${req.email ?? req.username}` })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const prompt = <E, R>(
+  ask: (request: CodeRequest) => Effect.Effect<string | Redacted.Redacted<string>, E, R>,
+  options?: PromptOptions
+): Effect.Effect<Service, never, R> =>
+  Effect.map(Effect.context<R>(), (context) => {
+    const attempts = Math.max(1, options?.attempts ?? 3)
+    const failureIsCancel = options?.failureIsCancel ?? true
+    return {
+      await: (request) => {
+        const notReceived = (reason: NotReceivedReason, detail?: string) =>
+          new CodeNotReceived({
+            username: request.username,
+            purpose: request.purpose,
+            reason,
+            ...(detail === undefined ? {} : { detail })
+          })
+        const loop = (left: number): Effect.Effect<Redacted.Redacted<string>, CodeNotReceived, R> =>
+          ask(request).pipe(
+            Effect.mapError((error) =>
+              isCodeNotReceived(error)
+                ? error
+                : failureIsCancel
+                ? notReceived("cancelled")
+                : notReceived("unavailable", describe(error))
+            ),
+            Effect.map(asRedacted),
+            Effect.flatMap((code) =>
+              wellFormed(code)
+                ? Effect.succeed(code)
+                : left > 1
+                ? loop(left - 1)
+                : Effect.fail(notReceived("unavailable", `no 4-digit code after ${attempts} answers`))
+            )
+          )
+        return Effect.provide(loop(attempts), context)
+      }
+    }
+  })
+
+/**
+ * {@link prompt} as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layerPrompt = <E, R>(
+  ask: (request: CodeRequest) => Effect.Effect<string | Redacted.Redacted<string>, E, R>,
+  options?: PromptOptions
+): Layer.Layer<CodeSource, never, R> => Layer.effect(CodeSource, prompt(ask, options))
+
+/**
+ * A plain prompt on the `@effect/platform` `Terminal`: writes a question, reads a line. Ctrl-C
+ * or Ctrl-D cancel (`CodeNotReceived`, reason `cancelled`). The answer is echoed, as a
+ * one-time code usually is; use {@link prompt} with `Prompt.password` to hide it.
+ *
+ * @since 0.1.0
+ */
+export const terminal: Effect.Effect<Service, never, Terminal.Terminal> = Effect.flatMap(
+  Terminal.Terminal,
+  (term) =>
+    prompt((request) =>
+      term.display(
+        `${request.round > 1 ? "A new code was sent. " : ""}Enter the 4-digit ${
+          request.purpose === "verification" ? "verification" : "password-reset"
+        } code emailed to ${request.email ?? request.username}: `
+      ).pipe(Effect.zipRight(term.readLine))
+    )
+)
+
+/**
+ * {@link terminal} as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layerTerminal: Layer.Layer<CodeSource, never, Terminal.Terminal> = Layer.effect(CodeSource, terminal)
+
+// ---------------------------------------------------------------------------------------------
+// The registry: a backend's source
+
+/**
+ * A source that the host application feeds: its flows wait in `source`, and when the person
+ * enters the code (in a web form, an app, ...) the host calls `submit`.
+ *
+ * @since 0.1.0
+ */
+export interface Registry {
+  /** The source to give the flows. */
+  readonly source: Service
+  /**
+   * Hands a code to the flow waiting for `username` (trimmed, lowercase). A code submitted
+   * while no flow waits is kept (only the latest per username) for the next wait. Fails with
+   * `InvalidInputError` if it is not 4 digits, so the host can tell its user at once.
+   */
+  readonly submit: (
+    username: string,
+    code: string | Redacted.Redacted<string>
+  ) => Effect.Effect<void, InvalidInputError>
+  /** The usernames a flow is waiting for right now: a host can show "enter your code". */
+  readonly waiting: Effect.Effect<ReadonlyArray<string>>
+}
+
+interface Slot {
+  readonly deferred: Deferred.Deferred<Redacted.Redacted<string>>
+  waiters: number
+}
+
+const normalise = (username: string) => username.trim().toLowerCase()
+
+/**
+ * Makes a {@link Registry}. It holds one slot per username with a flow waiting or a code not
+ * yet taken; a slot goes away when its code is taken, so it does not grow with the number of
+ * users served.
+ *
+ * @since 0.1.0
+ */
+export const makeRegistry: Effect.Effect<Registry> = Effect.gen(function*() {
+  const slots = yield* SynchronizedRef.make(new Map<string, Slot>())
+
+  const slotFor = (key: string) =>
+    SynchronizedRef.modifyEffect(slots, (map) => {
+      const existing = map.get(key)
+      if (existing !== undefined) return Effect.succeed([existing, map] as const)
+      return Effect.map(Deferred.make<Redacted.Redacted<string>>(), (deferred) => {
+        const slot: Slot = { deferred, waiters: 0 }
+        map.set(key, slot)
+        return [slot, map] as const
+      })
+    })
+
+  const release = (key: string, slot: Slot, taken: boolean) =>
+    SynchronizedRef.updateEffect(slots, (map) =>
+      Effect.map(Deferred.isDone(slot.deferred), (done) => {
+        slot.waiters--
+        // Taken: the code is used up. Abandoned before any code came: nothing worth keeping.
+        // A code that came as its waiter gave up stays, for the next wait.
+        if (map.get(key) === slot && (taken || (slot.waiters === 0 && !done))) map.delete(key)
+        return map
+      }))
+
+  const source: Service = {
+    await: (request) => {
+      const key = normalise(request.username)
+      return Effect.acquireUseRelease(
+        Effect.tap(slotFor(key), (slot) => Effect.sync(() => slot.waiters++)),
+        (slot) => Deferred.await(slot.deferred),
+        (slot, exit) => release(key, slot, exit._tag === "Success")
+      )
+    }
+  }
+
+  const submit = (username: string, code: string | Redacted.Redacted<string>) =>
+    Effect.gen(function*() {
+      const redacted = asRedacted(code)
+      if (!wellFormed(redacted)) {
+        return yield* new InvalidInputError({ operation: "submitCode", field: "code", problem: "must be exactly 4 digits" })
+      }
+      const trimmed = Redacted.make(Redacted.value(redacted).trim())
+      const key = normalise(username)
+      yield* SynchronizedRef.updateEffect(slots, (map) =>
+        Effect.gen(function*() {
+          const current = map.get(key)
+          if (current !== undefined && !(yield* Deferred.isDone(current.deferred))) {
+            yield* Deferred.succeed(current.deferred, trimmed)
+            return map
+          }
+          // No open slot, or one holding a code nobody took yet: the latest code wins.
+          const deferred = yield* Deferred.make<Redacted.Redacted<string>>()
+          yield* Deferred.succeed(deferred, trimmed)
+          map.set(key, { deferred, waiters: 0 })
+          return map
+        }))
+    })
+
+  const waiting = Effect.map(
+    SynchronizedRef.get(slots),
+    (map) => [...map.entries()].filter(([, slot]) => slot.waiters > 0).map(([key]) => key)
+  )
+
+  return { source, submit, waiting }
+})
+
+/**
+ * The registry of a host application, for the code that calls `submit`.
+ *
+ * @since 0.1.0
+ */
+export class CodeRegistry extends Context.Tag("effect-glowmarkt/workflows/CodeRegistry")<CodeRegistry, Registry>() {}
+
+/**
+ * A fresh registry: its source as the `CodeSource` of the flows, and the registry itself as
+ * `CodeRegistry` for the request handler that receives the codes.
+ *
+ * @since 0.1.0
+ */
+export const layerRegistry: Layer.Layer<CodeSource | CodeRegistry> = Layer.effectContext(
+  Effect.map(makeRegistry, (registry) =>
+    Context.make(CodeRegistry, registry).pipe(Context.add(CodeSource, registry.source)))
+)
+
+/**
+ * Any source as the `CodeSource`.
+ *
+ * @since 0.1.0
+ */
+export const layer = (service: Service): Layer.Layer<CodeSource> => Layer.succeed(CodeSource, service)

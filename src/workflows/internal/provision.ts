@@ -1,0 +1,140 @@
+/**
+ * The reconciling admin create shared by `Provisioning.provision` and `BulkImport`.
+ *
+ * `createUser` is never replayed by the client once it may have reached the server (a second
+ * create could make a second user, or answer "already exists" for our own). So after such a
+ * failure this looks the username up (a read, which the client does retry): found, the user is
+ * there (created by this attempt, or existing); not found, the create is sent again, a bounded
+ * number of times with backoff.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type {
+  AccessDeniedError,
+  BadRequestError,
+  CallError,
+  InvalidInputError,
+  NotFoundError
+} from "../../schema/GlowmarktError.js"
+import type { DirectoryId, Username } from "../../schema/Identifiers.js"
+import type { AddUserRes } from "../../schema/Models.js"
+import type { AdminAuth } from "../../services/Credentials.js"
+import type * as Users from "../../services/Users.js"
+import { isAlreadyExists, isTransient, mayHaveActed, retryAfterMillis } from "./classify.js"
+
+/** What a provisioning can fail with. */
+export type ProvisionError = InvalidInputError | BadRequestError | AccessDeniedError | NotFoundError | CallError
+
+/** The retry settings of the reconciling create. */
+export interface RetrySettings {
+  /** Creates sent at most, the first included. */
+  readonly attempts: number
+  readonly baseDelay: Duration.Duration
+  readonly maxDelay: Duration.Duration
+  /**
+   * A user found after this run's lost create counts as `created` unless the server says it was
+   * created more than this before the first attempt was sent.
+   */
+  readonly clockSkew: Duration.Duration
+}
+
+/** Hooks: the rate limiter around each request, and counters. */
+export interface Hooks {
+  readonly limit: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly onRequest: Effect.Effect<void>
+}
+
+/** No hooks. */
+export const noHooks: Hooks = { limit: (effect) => effect, onRequest: Effect.void }
+
+/** The result of a reconciling create. */
+export interface Reconciled {
+  readonly outcome: "created" | "existing"
+  /** The user, when an answer showed it (a lookup that failed after "already exists" leaves it unknown). */
+  readonly user: Option.Option<AddUserRes>
+  /** Creates sent. */
+  readonly attempts: number
+}
+
+class RetryCreate extends Data.TaggedError("RetryCreate")<{ readonly cause: ProvisionError }> {}
+
+/** Creates a user, reconciling after every answer that may hide a create that happened. */
+export const reconcileCreate = (
+  users: Users.Service,
+  input: { readonly username: Username; readonly directoryId?: DirectoryId | undefined },
+  retry: RetrySettings,
+  hooks: Hooks = noHooks
+): Effect.Effect<Reconciled, ProvisionError, AdminAuth> =>
+  Effect.gen(function*() {
+    const firstAt = yield* Clock.currentTimeMillis
+    let attempts = 0
+    let lostCreate = false
+
+    const request = <A, E, R>(effect: Effect.Effect<A, E, R>) => hooks.limit(Effect.zipRight(hooks.onRequest, effect))
+    const lookup = request(users.getByUsername(input.username))
+    const ours = (user: AddUserRes) =>
+      lostCreate &&
+      (user.createdAt === undefined || user.createdAt.getTime() >= firstAt - Duration.toMillis(retry.clockSkew))
+    const found = (user: AddUserRes): Reconciled => ({
+      outcome: ours(user) ? "created" : "existing",
+      user: Option.some(user),
+      attempts
+    })
+
+    const once: Effect.Effect<Reconciled, ProvisionError | RetryCreate, AdminAuth> = Effect.suspend(() => {
+      attempts++
+      return request(users.create(input)).pipe(
+        Effect.map((user): Reconciled => ({ outcome: "created", user: Option.some(user), attempts })),
+        Effect.catchAll((error): Effect.Effect<Reconciled, ProvisionError | RetryCreate, AdminAuth> => {
+          if (isAlreadyExists(error)) {
+            return lookup.pipe(
+              Effect.map(found),
+              Effect.catchAll((lookupError) =>
+                // Taken in the directory but not visible to this application: not ours to use.
+                lookupError._tag === "NotFoundError"
+                  ? Effect.fail(error)
+                  : Effect.succeed<Reconciled>({
+                    outcome: lostCreate ? "created" : "existing",
+                    user: Option.none(),
+                    attempts
+                  })
+              )
+            )
+          }
+          if (mayHaveActed(error)) {
+            lostCreate = true
+            return lookup.pipe(
+              Effect.map(found),
+              // Not there (or the look-up failed too): the create did not happen, send it again.
+              Effect.catchAll(() => Effect.fail(new RetryCreate({ cause: error })))
+            )
+          }
+          if (isTransient(error)) return Effect.fail(new RetryCreate({ cause: error }))
+          return Effect.fail(error)
+        })
+      )
+    })
+
+    const schedule = Schedule.exponential(retry.baseDelay, 2).pipe(
+      Schedule.jittered,
+      Schedule.modifyDelay((_, delay) => Duration.min(delay, retry.maxDelay)),
+      Schedule.intersect(Schedule.recurs(Math.max(0, retry.attempts - 1))),
+      Schedule.intersect(Schedule.identity<ProvisionError | RetryCreate>()),
+      Schedule.whileInput((error: ProvisionError | RetryCreate) => error._tag === "RetryCreate"),
+      Schedule.modifyDelay(([, error], delay) => {
+        const asked = error._tag === "RetryCreate" ? retryAfterMillis(error.cause) : undefined
+        return asked === undefined ? delay : Duration.min(Duration.millis(asked), retry.maxDelay)
+      })
+    )
+
+    return yield* once.pipe(
+      Effect.retry(schedule),
+      Effect.catchTag("RetryCreate", (e) => Effect.fail(e.cause))
+    )
+  })
