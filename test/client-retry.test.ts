@@ -164,6 +164,26 @@ describe("retries", () => {
     ))
 })
 
+describe("replayed deletes", () => {
+  const remove = Effect.flatMap(Users.Users, (u) => u.delete("u-1")).pipe(Credentials.withAdmin(admin))
+  const fast = { times: 2, baseDelay: "1 millis", maxDelay: "1 millis" } as const
+
+  it.scopedLive("a delete whose answer was lost, then 404 on the replay, has deleted the user", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(sequence("drop", json(404, { error: "Not found" })))
+      yield* remove.pipe(Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: fast })))
+      expect(server.requests.map((r) => r.method)).toEqual(["DELETE", "DELETE"])
+    }))
+
+  it.scopedLive("a delete that finds nothing the first time is not found", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(404, { error: "Not found" }))
+      const error = yield* remove.pipe(Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: fast })), Effect.flip)
+      expect(error._tag).toBe("NotFoundError")
+      expect(server.requests).toHaveLength(1)
+    }))
+})
+
 describe("timeouts", () => {
   it.scoped("an attempt that gets no answer times out at requestTimeout, and a read is retried", () =>
     Effect.gen(function*() {

@@ -324,10 +324,18 @@ export interface CallSettings {
 export const call = <A, E extends RawError, R>(
   operation: Operation,
   settings: CallSettings,
-  attempt: Effect.Effect<A, E, R>
+  attempt: Effect.Effect<A, E, R>,
+  options?: {
+    /**
+     * The answer when a replay finds nothing: the attempt before it may have done the work
+     * (a delete whose response was lost). Without it, a replay's 404 is reported.
+     */
+    readonly onReplayNotFound?: () => A
+  }
 ): Effect.Effect<A, Mapped<E>, R> =>
   Effect.suspend(() => {
     let attempts = 0
+    let mayHaveActed = false
     let lastStatus: number | undefined
     const once = Effect.suspend(() => {
       attempts++
@@ -346,6 +354,14 @@ export const call = <A, E extends RawError, R>(
         Effect.catchAll((error: RawError | TransportError) =>
           error instanceof TransportError ? Effect.fail(error) : mapError(operation, probe)(error)
         ),
+        Effect.tapError((error) =>
+          Effect.sync(() => {
+            if (
+              (error._tag === "TransportError" && error.mayHaveReachedServer) || error._tag === "ServerError" ||
+              error._tag === "UnexpectedResponseError" || (error._tag === "UnexpectedStatusError" && error.status >= 500)
+            ) mayHaveActed = true
+          })
+        ),
         Effect.ensuring(Effect.sync(() => {
           lastStatus = probe.status
         })),
@@ -359,6 +375,10 @@ export const call = <A, E extends RawError, R>(
           : Effect.void
       ),
       Effect.retry(retrySchedule(settings.retry, operation)),
+      Effect.catchIf(
+        (error) => error._tag === "NotFoundError" && mayHaveActed && options?.onReplayNotFound !== undefined,
+        () => Effect.sync(options!.onReplayNotFound!)
+      ),
       (effect) => effect as Effect.Effect<A, Mapped<E>, R>,
       Effect.onExit((exit) =>
         Effect.annotateCurrentSpan({
