@@ -515,8 +515,8 @@ export const layerWorkflows: Layer.Layer<never, never, WorkflowEngine | Users.Us
  *
  * @since 0.1.0
  */
-export interface FlowRef {
-  readonly kind: FlowKind
+export interface FlowRef<K extends FlowKind = FlowKind> {
+  readonly kind: K
   readonly username: string
   /** Defaults to the configured `applicationId`. */
   readonly applicationId?: string | undefined
@@ -529,10 +529,17 @@ export interface FlowRef {
  *
  * @since 0.1.0
  */
-export interface FlowHandle extends FlowRef {
+export interface FlowHandle<K extends FlowKind = FlowKind> extends FlowRef<K> {
   readonly applicationId: string
   readonly executionId: string
 }
+
+/**
+ * What a flow of kind `K` ends with.
+ *
+ * @since 0.1.0
+ */
+export type ResultOf<K extends FlowKind> = K extends "registration" ? Verified : PasswordReset
 
 /**
  * Where a flow stands.
@@ -583,9 +590,11 @@ export interface PasswordResetInput {
  */
 export interface Service {
   /** Starts (or joins) the registration of a user; returns at once. */
-  readonly startRegistration: (input: RegistrationInput) => Effect.Effect<FlowHandle, InvalidInputError>
+  readonly startRegistration: (input: RegistrationInput) => Effect.Effect<FlowHandle<"registration">, InvalidInputError>
   /** Starts (or joins) a password reset; returns at once. */
-  readonly startPasswordReset: (input: PasswordResetInput) => Effect.Effect<FlowHandle, InvalidInputError>
+  readonly startPasswordReset: (
+    input: PasswordResetInput
+  ) => Effect.Effect<FlowHandle<"passwordReset">, InvalidInputError>
   /**
    * Hands the code the user typed to the flow (to its current wait; a code that arrives while
    * the flow is between waits is kept for the next one). Returns the wait it went to.
@@ -597,7 +606,7 @@ export interface Service {
   /** Where the flow stands. */
   readonly state: (flow: FlowRef) => Effect.Effect<FlowState, InvalidInputError>
   /** Waits for the flow to end (polling the engine's storage). */
-  readonly result: (flow: FlowRef) => Effect.Effect<Verified | PasswordReset, FlowError | InvalidInputError>
+  readonly result: <K extends FlowKind>(flow: FlowRef<K>) => Effect.Effect<ResultOf<K>, FlowError | InvalidInputError>
 }
 
 /**
@@ -776,7 +785,7 @@ export const make = (
         const { executionId } = yield* locate("result", flow)
         while (true) {
           const r = yield* poll(flow, executionId)
-          if (r !== undefined && r._tag === "Complete") return yield* r.exit
+          if (r !== undefined && r._tag === "Complete") return (yield* r.exit) as ResultOf<typeof flow.kind>
           yield* Effect.sleep(pollInterval)
         }
       }).pipe(Effect.provide(context))
