@@ -221,7 +221,9 @@ export const command = Command.make(
     }).pipe(
       Effect.provide(Simulator.layerServer({ seed: fixtures.seed })),
       // The library and the simulator log at debug level only; keep the narration clean.
-      Logger.withMinimumLogLevel(LogLevel.Warning)
+      Logger.withMinimumLogLevel(LogLevel.Warning),
+      // Spans are for a backend's tracing; here they would only cost time.
+      Effect.withTracerEnabled(false)
     )
 ).pipe(
   Command.withDescription(

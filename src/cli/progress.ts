@@ -110,7 +110,7 @@ export const make = (options: Options): Progress => {
   const tty = options.sink.isTTY === true
   const start = now()
   let lastDraw = Number.NEGATIVE_INFINITY
-  let lastTenth = -1
+  let lastTenth = 0
   let lastLength = 0
 
   const text = (update: Update) =>
