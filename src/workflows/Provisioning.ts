@@ -118,10 +118,10 @@ export const provision = (
 export type RemoveError = InvalidInputError | AccessDeniedError | CallError
 
 /**
- * Removes a user (admin `DELETE /user/{userId}`, which deletes its accounts too). `absent`
- * when there was no such user: the client retries a delete whose answer was lost, and a 404
- * after a first attempt that may have reached the server means that attempt removed it, so
- * "not found" is success either way.
+ * Removes a user (admin `DELETE /user/{userId}`, which deletes its accounts too): `removed`,
+ * or `absent` when there was no such user to begin with. A delete whose answer was lost is
+ * replayed by the client, and a 404 on that replay means the first attempt removed it:
+ * `removed`. Either way the user is gone, so neither is a failure.
  *
  * @since 0.1.0
  */
