@@ -2,7 +2,7 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "bench/results/**", "coverage/**"] },
+  { ignores: ["dist/**", "node_modules/**", "bench/results/**", "coverage/**", "scratch/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,7 +16,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ["src/cli/**", "bench/**", "test/**"],
+    files: ["src/cli/**", "bench/**", "test/**", "scripts/**"],
     rules: { "no-console": "off" }
   }
 )
