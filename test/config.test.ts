@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 
-const read = (layer: Layer.Layer<GlowmarktConfig.GlowmarktConfig, unknown>) =>
+const read = <E>(layer: Layer.Layer<GlowmarktConfig.GlowmarktConfig, E>) =>
   Effect.provide(GlowmarktConfig.GlowmarktConfig, layer)
 const env = (vars: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(vars))))
 
@@ -67,7 +67,7 @@ describe("GlowmarktConfig", () => {
       ) {
         const error = yield* Effect.flip(read(GlowmarktConfig.layer({ baseUrl: bad })))
         expect(error).toMatchObject({ _tag: "InvalidConfigError", setting: "baseUrl" })
-        expect(error.message).not.toContain("pass@")
+        expect(String(error)).not.toContain("pass@")
       }
     }))
 
