@@ -62,11 +62,11 @@ layer(Simulator.layerServer({ seed: "durable-pg" }), { excludeTestServices: true
           const isRegister = (u: string) => (e: RunnerEvent) => e.event === "call" && e.op === "register" && e.username === u
           const by = new Map<string, string>()
           for (const u of users) {
-            const e = await Promise.race([r1.waitFor(isRegister(u), 25_000), r2.waitFor(isRegister(u), 25_000)])
+            const e = await Promise.race([r1.waitFor(isRegister(u), 45_000), r2.waitFor(isRegister(u), 45_000)])
             by.set(u, e.runner)
           }
           for (const username of users) r1.send({ cmd: "awaiting", username, wait: 1 })
-          for (const u of users) await r1.waitFor((e) => e.event === "awaiting" && e.username === u, 25_000)
+          for (const u of users) await r1.waitFor((e) => e.event === "awaiting" && e.username === u, 45_000)
           return by
         })
         const onR2 = users.filter((u) => registeredBy.get(u) === "r2")
@@ -85,7 +85,7 @@ layer(Simulator.layerServer({ seed: "durable-pg" }), { excludeTestServices: true
         const results = yield* Effect.promise(async () => {
           for (const [username, code] of codes) r1.send({ cmd: "submit", username, code })
           for (const username of users) r1.send({ cmd: "result", username })
-          return Promise.all(users.map((u) => r1.waitFor((e) => e.event === "result" && e.username === u, 40_000)))
+          return Promise.all(users.map((u) => r1.waitFor((e) => e.event === "result" && e.username === u, 45_000)))
         })
         for (const r of results) expect(r).toMatchObject({ ok: true, value: { alreadyRegistered: false, wrongCodes: 0 } })
 
@@ -99,6 +99,6 @@ layer(Simulator.layerServer({ seed: "durable-pg" }), { excludeTestServices: true
         expect(counters.byOperation["verifyUser"]?.handled).toBe(FLOWS)
         expect(counters.byOperation["generateUserVerificationToken"]?.handled ?? 0).toBe(0)
       }).pipe(Effect.scoped),
-    { timeout: 55_000 }
+    { timeout: 90_000 }
   )
 })

@@ -38,46 +38,52 @@ layer(Simulator.layerServer({ seed: "durable-sqlite" }), { excludeTestServices: 
         const username = "survivor@example.com"
         yield* sim.resetCounters
 
-        // Process A: start the flow, wait until it is registered and waiting for the code, kill it.
-        yield* withRunner({ ...base, name: "a" }, (a) =>
-          Effect.promise(async () => {
-            await a.waitFor((e) => e.event === "ready")
-            a.send({ cmd: "start", username })
-            a.send({ cmd: "awaiting", username, wait: 1 })
-            await a.waitFor((e) => e.event === "awaiting")
-            await a.kill("SIGKILL")
-            expect(a.child.signalCode).toBe("SIGKILL")
-            expect(a.events.filter((e) => e.event === "call").map((e) => e.op)).toEqual(["register"])
+        // Process B is spawned now but stays dormant (modules loaded, database untouched) until A
+        // is dead: process start-up is slow on a loaded machine.
+        yield* withRunner({ ...base, name: "b", dormant: true }, (b) =>
+          Effect.gen(function*() {
+            // Process A: start the flow, wait until it is registered and waiting for the code, kill it.
+            yield* withRunner({ ...base, name: "a" }, (a) =>
+              Effect.promise(async () => {
+                await a.waitFor((e) => e.event === "ready")
+                a.send({ cmd: "start", username })
+                a.send({ cmd: "awaiting", username, wait: 1 })
+                await a.waitFor((e) => e.event === "awaiting")
+                await a.kill("SIGKILL")
+                expect(a.child.signalCode).toBe("SIGKILL")
+                expect(a.events.filter((e) => e.event === "call").map((e) => e.op)).toEqual(["register"])
+              }))
+            const afterKill = yield* sim.counters
+            expect(afterKill.byOperation["addUser"]?.handled).toBe(1)
+            expect(afterKill.byOperation["verifyUser"]?.handled ?? 0).toBe(0)
+
+            // The code arrives after the process died.
+            const code = (yield* Effect.flatMap(Inbox.Inbox, (i) => i.next(username, { kind: "verification" }))).code
+
+            // Process B opens the same file, submits the code; the flow resumes from its persisted state.
+            const result = yield* Effect.promise(async () => {
+              await b.waitFor((e) => e.event === "loaded")
+              b.send({ cmd: "open" })
+              await b.waitFor((e) => e.event === "ready")
+              b.send({ cmd: "submit", username, code })
+              await b.waitFor((e) => e.event === "submitted")
+              b.send({ cmd: "result", username })
+              const result = await b.waitFor((e) => e.event === "result")
+              expect(b.events.filter((e) => e.event === "call").map((e) => e.op)).toEqual(["verify"])
+              return result
+            })
+            expect(result).toMatchObject({
+              ok: true,
+              value: { username, alreadyRegistered: false, codesRequested: 1, wrongCodes: 0 }
+            })
+
+            const counters = yield* sim.counters
+            expect(counters.byOperation["addUser"]?.handled).toBe(1)
+            expect(counters.byOperation["verifyUser"]?.handled).toBe(1)
+            expect(counters.byOperation["generateUserVerificationToken"]?.handled ?? 0).toBe(0)
+            const user = yield* sim.user(username)
+            expect(user._tag === "Some" && user.value.status).toBe("active")
           }))
-        const afterKill = yield* sim.counters
-        expect(afterKill.byOperation["addUser"]?.handled).toBe(1)
-        expect(afterKill.byOperation["verifyUser"]?.handled ?? 0).toBe(0)
-
-        // The code arrives after the process died.
-        const code = (yield* Effect.flatMap(Inbox.Inbox, (i) => i.next(username, { kind: "verification" }))).code
-
-        // Process B: same file, submits the code, the flow resumes from its persisted state.
-        const result = yield* withRunner({ ...base, name: "b" }, (b) =>
-          Effect.promise(async () => {
-            await b.waitFor((e) => e.event === "ready")
-            b.send({ cmd: "submit", username, code })
-            await b.waitFor((e) => e.event === "submitted")
-            b.send({ cmd: "result", username })
-            const result = await b.waitFor((e) => e.event === "result")
-            expect(b.events.filter((e) => e.event === "call").map((e) => e.op)).toEqual(["verify"])
-            return result
-          }))
-        expect(result).toMatchObject({
-          ok: true,
-          value: { username, alreadyRegistered: false, codesRequested: 1, wrongCodes: 0 }
-        })
-
-        const counters = yield* sim.counters
-        expect(counters.byOperation["addUser"]?.handled).toBe(1)
-        expect(counters.byOperation["verifyUser"]?.handled).toBe(1)
-        expect(counters.byOperation["generateUserVerificationToken"]?.handled ?? 0).toBe(0)
-        const user = yield* sim.user(username)
-        expect(user._tag === "Some" && user.value.status).toBe("active")
       })
-    ), { timeout: 45_000 })
+    ), { timeout: 90_000 })
 })

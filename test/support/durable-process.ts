@@ -61,7 +61,7 @@ export const spawnRunner = (options: Record<string, unknown> & { readonly name: 
     child,
     events,
     send: (command) => child.stdin!.write(JSON.stringify(command) + "\n"),
-    waitFor: (f, timeoutMs = 20_000) =>
+    waitFor: (f, timeoutMs = 45_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
           const found = events.find(f)

@@ -128,10 +128,28 @@ const handle = (command: any) =>
     Effect.catchAllCause((cause) => Effect.sync(() => emit({ event: "error", command, error: String(cause) })))
   )
 
+const lines = createInterface({ input: process.stdin })
+
+/**
+ * With `"dormant": true` the process loads its modules, says `loaded`, and opens the engine only
+ * on an `{"cmd":"open"}` line: a test can start it in advance without it touching the database.
+ */
+const opened = (options as { dormant?: boolean }).dormant === true
+  ? Effect.async<void>((resume) => {
+    emit({ event: "loaded", pid: process.pid })
+    const onLine = (line: string) => {
+      if (line.includes("\"open\"")) {
+        lines.off("line", onLine)
+        resume(Effect.void)
+      }
+    }
+    lines.on("line", onLine)
+  })
+  : Effect.void
+
 const main = Effect.gen(function*() {
   const runtime = yield* Effect.runtime<DurableOnboarding.DurableOnboarding>()
   emit({ event: "ready", pid: process.pid })
-  const lines = createInterface({ input: process.stdin })
   lines.on("line", (line) => {
     if (line.trim() === "") return
     let command: unknown
@@ -151,7 +169,7 @@ const main = Effect.gen(function*() {
   Logger.withMinimumLogLevel(LogLevel.Warning)
 )
 
-Effect.runPromise(main).then(
+Effect.runPromise(Effect.zipRight(opened, main)).then(
   () => process.exit(0),
   (error) => {
     emit({ event: "error", error: String(error) })
