@@ -26,7 +26,6 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as RateLimiter from "effect/RateLimiter"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
@@ -35,6 +34,7 @@ import type { AdminAuth } from "../services/Credentials.js"
 import * as Users from "../services/Users.js"
 import { invalidInput } from "./internal/classify.js"
 import { type Hooks, type ProvisionError, reconcileCreate } from "./internal/provision.js"
+import { type Limit, tokenBucket, unlimited } from "./internal/rateLimit.js"
 import { type RetryOptions, retrySettings } from "./Provisioning.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +157,10 @@ export interface Summary {
 export interface Options {
   /** Records in flight at once (default 4). */
   readonly concurrency?: number | undefined
-  /** Requests per second, creates and look-ups together (default 10; `Infinity`: no limit). */
+  /**
+   * Requests per second, creates and look-ups together, as a token bucket with bursts of one
+   * second's worth (default 10; `Infinity`: no limit).
+   */
   readonly ratePerSecond?: number | undefined
   /** How a failed create is reconciled and sent again. */
   readonly retry?: RetryOptions | undefined
@@ -384,12 +387,10 @@ const progressOf = (stats: Stats, now: number, total: number | undefined): Progr
   }
 }
 
-const limiterOf = (ratePerSecond: number) => {
-  if (!Number.isFinite(ratePerSecond)) return Effect.succeed<Hooks["limit"]>((effect) => effect)
-  if (ratePerSecond <= 0) return Effect.dieMessage("BulkImport: ratePerSecond must be positive")
-  return ratePerSecond >= 1
-    ? RateLimiter.make({ limit: Math.floor(ratePerSecond), interval: Duration.seconds(1), algorithm: "token-bucket" })
-    : RateLimiter.make({ limit: 1, interval: Duration.seconds(1 / ratePerSecond), algorithm: "token-bucket" })
+const limiterOf = (ratePerSecond: number): Effect.Effect<Limit> => {
+  if (!Number.isFinite(ratePerSecond)) return Effect.succeed(unlimited)
+  if (!(ratePerSecond > 0)) return Effect.dieMessage("BulkImport: ratePerSecond must be positive")
+  return tokenBucket(ratePerSecond)
 }
 
 const RecordInput = (emailOnly: boolean) =>
