@@ -16,6 +16,12 @@ export * as GlowmarktConfig from "./services/GlowmarktConfig.js"
 export * as Session from "./services/Session.js"
 export * as Users from "./services/Users.js"
 
+export * as BulkImport from "./workflows/BulkImport.js"
+export * as CodeSource from "./workflows/CodeSource.js"
+export * as Onboarding from "./workflows/Onboarding.js"
+export * as Provisioning from "./workflows/Provisioning.js"
+export * as WorkflowError from "./workflows/WorkflowError.js"
+
 export {
   AccessDeniedError,
   BadRequestError,

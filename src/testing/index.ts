@@ -13,3 +13,6 @@ export * as Inbox from "./Inbox.js"
 
 /** The simulator itself: service, layers, `runStandalone`. @since 0.1.0 */
 export * as Simulator from "./Simulator.js"
+
+/** A `CodeSource` that reads the codes from the simulator's inbox. @since 0.1.0 */
+export * as InboxCodeSource from "./InboxCodeSource.js"
