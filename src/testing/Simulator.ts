@@ -11,7 +11,7 @@
  *
  * Outside `/api/v0-1` the server answers control routes: `/_simulator/info`, `/_simulator/inbox/{email}`
  * (and `/next?wait=ms`), `/_simulator/counters`, `/_simulator/faults`, `/_simulator/requests`,
- * `/_simulator/users`. See `SIMULATOR.md` for every behaviour the upstream spec leaves open.
+ * `/_simulator/users`. See `docs/SIMULATOR.md` and the README for every behaviour the upstream spec leaves open.
  *
  * @since 0.1.0
  */
@@ -178,7 +178,7 @@ export interface Options {
 
 /**
  * The `error` messages of the simulator's 400, 401, 404, 429 and 500 bodies, so that tests can
- * match them without repeating strings (see `SIMULATOR.md`).
+ * match them without repeating strings (see the README).
  *
  * @since 0.1.0
  */
