@@ -2,11 +2,27 @@
  * The README's simulator example, as written there: a downstream test of an onboarding
  * pipeline in a few lines.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
-import { Glowmarkt, Onboarding } from "../src/index.js"
+import { CodeSource, Glowmarkt, GlowmarktConfig, Onboarding } from "../src/index.js"
 import { InboxCodeSource, Simulator } from "../src/testing/index.js"
+
+// The first example, type-checked (it talks to the real API, so it is not run here).
+const program = Onboarding.registerAndVerify({
+  name: "Scotty",
+  username: "scotty@enterprise.st",
+  email: "scotty@enterprise.st",
+  password: Redacted.make("correct horse battery staple")
+}).pipe(
+  Effect.tap((user) => Effect.log(`${user.username} is ${user.outcome}`)),
+  Effect.catchTags({ UsernameTaken: (e) => Effect.logWarning(e.message), CodeNotReceived: (e) => Effect.logWarning(e.message) })
+)
+const MainLive = Layer.mergeAll(Glowmarkt.layer, CodeSource.layerTerminal).pipe(
+  Layer.provide(GlowmarktConfig.layerConfig()),
+  Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeContext.layer))
+)
+export const main: Effect.Effect<unknown, unknown, never> = program.pipe(Effect.provide(MainLive))
 
 const TestLive = Layer.mergeAll(Glowmarkt.layer, InboxCodeSource.layer, Simulator.layerAdmin("appKeys")).pipe(
   Layer.provideMerge(Simulator.layerTest({ seed: "my-pipeline" })), // free port, GlowmarktConfig, Inbox
