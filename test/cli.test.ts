@@ -1,0 +1,261 @@
+/**
+ * The built `glowmarkt` CLI, run as a real process against `glowmarkt simulator --port 0`.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import {
+  build,
+  expectNoSecrets,
+  latestCode,
+  type Run,
+  runCli,
+  type RunningSimulator,
+  startSimulator
+} from "./support/cli.js"
+
+const password = "cli-Test-Password-77"
+const newPassword = "cli-Test-NewPassword-88"
+// The demo's fixed passwords (src/cli/demo.ts): never printed either.
+const demoSecrets = ["demo-Password-1843", "demo-NewPassword-1852"]
+
+let sim: RunningSimulator
+let tmp: string
+let secrets: ReadonlyArray<string>
+let env: Record<string, string>
+let admin: Record<string, string>
+
+beforeAll(async () => {
+  await build()
+  sim = await startSimulator()
+  tmp = mkdtempSync(path.join(tmpdir(), "glowmarkt-cli-"))
+  const b = sim.banner
+  secrets = [password, newPassword, ...demoSecrets, b.appKeys.secret, b.organisationKeys.secret, b.developerToken]
+  env = { GLOWMARKT_BASE_URL: b.baseUrl, GLOWMARKT_APPLICATION_ID: b.applicationId, GLOWMARKT_DIRECTORY_ID: b.directoryId }
+  admin = { GLOWMARKT_APP_KEY_ID: b.appKeys.keyId, GLOWMARKT_APP_KEY_SECRET: b.appKeys.secret }
+}, 180_000)
+
+afterAll(async () => {
+  await sim?.stop()
+  if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true })
+})
+
+const glowmarkt = async (args: ReadonlyArray<string>, extra: Record<string, string> = {}, timeoutMs?: number) => {
+  const run = await runCli(args, { env: { ...env, ...extra }, ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+  expectNoSecrets(run, secrets)
+  return run
+}
+
+const json = (run: Run): Record<string, unknown> => {
+  expect(run.stdout.trim().split("\n")).toHaveLength(1)
+  return JSON.parse(run.stdout) as Record<string, unknown>
+}
+
+/** An expected failure: one `error:` line, no stack trace. */
+const expectOneErrorLine = (run: Run) => {
+  const lines = run.stderr.trim().split("\n")
+  expect(lines[0]).toMatch(/^error: /)
+  expect(run.stderr).not.toMatch(/\n\s+at /)
+}
+
+describe.concurrent("glowmarkt CLI (the built bin, as a process)", () => {
+  // glowmarkt simulator
+  it("prints one JSON line with the base URL and the seeded credentials", () => {
+    expect(sim.banner.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v0-1$/)
+    expect(sim.banner.appKeys.keyId).not.toBe("")
+  })
+
+  // glowmarkt demo
+  it("walks through every step on the embedded simulator, exits 0, prints no secret", async () => {
+    const run = await glowmarkt(["demo", "--users", "200"], {}, 60_000)
+    expect(run.stderr).toBe("")
+    expect(run.code).toBe(0)
+    for (
+      const step of [
+        "register → verify",
+        "read from the simulator inbox",
+        "log in",
+        "change username",
+        "request reset → reset → log in with the new password",
+        "admin look-ups by id and by username",
+        "delete",
+        "bulk import of 200 generated users",
+        "demo finished: every step passed"
+      ]
+    ) expect(run.stdout).toContain(step)
+    // The summary table, and plain progress lines (stdout is not a terminal here).
+    expect(run.stdout).toMatch(/│ created\s+│\s+\d+ │/)
+    expect(run.stdout).toMatch(/│ failed\s+│\s+3 │/)
+    expect(run.stdout).toMatch(/│ retries\s+│\s+\d+ │/)
+    expect(run.stdout).toMatch(/importing +\d+\/200/)
+    expect(run.stdout).not.toContain("\r")
+  }, 60_000)
+
+  // glowmarkt users
+  const email = "grace@example.com"
+  const renamed = "grace.hopper@example.com"
+
+  it("register, verify, get, rename, request-reset, reset, delete", async () => {
+    const registered = await glowmarkt(
+      ["users", "register", "--name", "Grace Hopper", "--email", email, "--json"],
+      { GLOWMARKT_PASSWORD: password }
+    )
+    expect(registered.code).toBe(0)
+    const user = json(registered)
+    expect(user).toMatchObject({ registered: true, status: "unverified" })
+    const userId = user.userId as string
+
+    const code = await latestCode(sim.banner.origin, email, "verification")
+    const verified = await glowmarkt(["users", "verify", "--username", email, "--code", code], { GLOWMARKT_PASSWORD: password })
+    expect(verified.code).toBe(0)
+    expect(verified.stdout).toContain(`verified ${email}`)
+
+    const got = await glowmarkt(["users", "get", "--username", email, "--json"], admin)
+    expect(got.code).toBe(0)
+    expect(json(got)).toMatchObject({ userId, status: "active" })
+
+    const rename = await glowmarkt(
+      ["users", "rename", "--username", email, "--new-username", renamed, "--user-id", userId],
+      { GLOWMARKT_PASSWORD: password }
+    )
+    expect(rename.code).toBe(0)
+
+    const requested = await glowmarkt(["users", "request-reset", "--username", renamed])
+    expect(requested.code).toBe(0)
+    const resetCode = await latestCode(sim.banner.origin, email, "passwordReset")
+    const reset = await glowmarkt(
+      ["users", "reset", "--username", renamed, "--code", resetCode, "--json"],
+      { GLOWMARKT_NEW_PASSWORD: newPassword }
+    )
+    expect(reset.code).toBe(0)
+    expect(json(reset)).toMatchObject({ passwordReset: true })
+
+    // Deleting without --yes and without a terminal: refused, nothing deleted.
+    const unconfirmed = await glowmarkt(["users", "delete", "--id", userId], admin)
+    expect(unconfirmed.code).toBe(2)
+    expect(unconfirmed.stderr).toContain("--yes")
+
+    const deleted = await glowmarkt(["users", "delete", "--username", renamed, "--yes", "--json"], admin)
+    expect(deleted.code).toBe(0)
+    expect(json(deleted)).toEqual({ userId, deleted: true })
+
+    const gone = await glowmarkt(["users", "get", "--id", userId, "--verbose"], admin)
+    expect(gone.code).toBe(1)
+    expectOneErrorLine(gone)
+    expect(gone.stderr).toContain("no such user")
+    expect(gone.stderr).toContain("NotFoundError")
+    expect(gone.stdout).toBe("")
+  }, 60_000)
+
+  it("a wrong code fails with exit 1 and the API's message", async () => {
+    const e = "wrong.code@example.com"
+    const registered = await glowmarkt(["users", "register", "--name", "W", "--email", e], { GLOWMARKT_PASSWORD: password })
+    expect(registered.code).toBe(0)
+    const real = await latestCode(sim.banner.origin, e, "verification")
+    const wrong = real === "0000" ? "1111" : "0000"
+    const run = await glowmarkt(["users", "verify", "--username", e, "--code", wrong], { GLOWMARKT_PASSWORD: password })
+    expect(run.code).toBe(1)
+    expectOneErrorLine(run)
+    expect(run.stderr).toContain("verifyUser")
+    expect(run.stderr.trim().split("\n")).toHaveLength(1)
+  })
+
+  it("a network failure is one line, exit 1, no stack trace", async () => {
+    const run = await glowmarkt(["users", "request-reset", "--username", "x@example.com"], {
+      GLOWMARKT_BASE_URL: "http://127.0.0.1:9/api/v0-1",
+      GLOWMARKT_RETRY_TIMES: "0"
+    })
+    expect(run.code).toBe(1)
+    expectOneErrorLine(run)
+    expect(run.stderr).toContain("could not connect")
+  })
+
+  // usage errors
+  it("an unknown flag exits 2 with the command's help", async () => {
+    const run = await glowmarkt(["users", "get", "--id", "x", "--bogus"], admin)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("--bogus")
+    expect(run.stderr).toContain("$ glowmarkt users get")
+    expect(run.stdout).toBe("")
+  })
+
+  it("a missing required flag exits 2 with the command's help", async () => {
+    const run = await glowmarkt(["users", "register", "--email", "a@example.com"], { GLOWMARKT_PASSWORD: password })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("--name")
+    expect(run.stderr).toContain("$ glowmarkt users register")
+  })
+
+  it("no command exits 2 with the help", async () => {
+    const run = await glowmarkt(["users"])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("register")
+  })
+
+  it("a missing password, without a terminal, exits 2 naming GLOWMARKT_PASSWORD, without waiting", async () => {
+    const started = Date.now()
+    const run = await glowmarkt(["users", "register", "--name", "N", "--email", "n@example.com"])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/^error: .*GLOWMARKT_PASSWORD/)
+    expect(Date.now() - started).toBeLessThan(15_000)
+    const reset = await glowmarkt(["users", "reset", "--username", "n@example.com", "--code", "1234"])
+    expect(reset.code).toBe(2)
+    expect(reset.stderr).toContain("GLOWMARKT_NEW_PASSWORD")
+  })
+
+  it("a missing code, without a terminal, exits 2 naming --code", async () => {
+    const run = await glowmarkt(["users", "verify", "--username", "n@example.com"], { GLOWMARKT_PASSWORD: password })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("--code")
+  })
+
+  it("a missing admin credential exits 2 naming the variables", async () => {
+    const run = await glowmarkt(["users", "get", "--id", "x"])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("GLOWMARKT_APP_KEY_ID")
+    const half = await glowmarkt(["users", "get", "--id", "x"], { GLOWMARKT_APP_KEY_ID: "k" })
+    expect(half.code).toBe(2)
+    expect(half.stderr).toContain("GLOWMARKT_APP_KEY_SECRET")
+  })
+
+  it("a base URL in plain http off loopback is refused before anything is sent", async () => {
+    const run = await glowmarkt(["users", "request-reset", "--username", "x@example.com", "--base-url", "http://example.com/api/v0-1"])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("https")
+  })
+
+  // glowmarkt users import
+  it("imports a file with a results file; a rerun skips the finished records", async () => {
+    const file = path.join(tmp, "users.csv")
+    const results = path.join(tmp, "users.results.ndjson")
+    const rows = Array.from({ length: 25 }, (_, i) => `import${i}@example.com,Import ${i}`)
+    writeFileSync(file, ["username,name", ...rows].join("\n") + "\n")
+
+    const first = await glowmarkt(["users", "import", "--results", results, "--rate", "1000", "--concurrency", "8", file], admin)
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/│ created\s+│\s+25 │/)
+    expect(first.stdout).toMatch(/importing +25\/25/)
+    const lines = readFileSync(results, "utf8").trim().split("\n")
+    expect(lines).toHaveLength(25)
+    expect(lines.every((l) => (JSON.parse(l) as { outcome: string }).outcome === "created")).toBe(true)
+
+    const rerun = await glowmarkt(["users", "import", "--results", results, "--rate", "1000", "--json", file], admin)
+    expect(rerun.code).toBe(0)
+    expect(json(rerun)).toMatchObject({ records: 25, skipped: 25, created: 0, requests: 0 })
+  }, 40_000)
+
+  it("records that fail are in the results file, and the run exits 1 saying so", async () => {
+    const file = path.join(tmp, "bad.ndjson")
+    writeFileSync(file, [`{"username":"ok1@example.com"}`, `{"username":"not an email"}`, `not json`].join("\n"))
+    const run = await glowmarkt(["users", "import", "--rate", "1000", file], admin)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/│ failed\s+│\s+2 │/)
+    expect(run.stderr).toMatch(/^error: 2 of 3 records failed .*bad\.ndjson\.results\.ndjson/)
+  })
+
+  it("a missing file is a usage error", async () => {
+    const run = await glowmarkt(["users", "import", path.join(tmp, "nope.csv")], admin)
+    expect(run.code).toBe(2)
+  })
+})
