@@ -68,7 +68,7 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", () => {
 
   // glowmarkt demo
   it("walks through every step on the embedded simulator, exits 0, prints no secret", async () => {
-    const run = await glowmarkt(["demo", "--users", "200"], {}, 60_000)
+    const run = await glowmarkt(["demo", "--users", "200"], {}, 170_000)
     expect(run.stderr).toBe("")
     expect(run.code).toBe(0)
     for (
@@ -90,7 +90,7 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", () => {
     expect(run.stdout).toMatch(/│ retries\s+│\s+\d+ │/)
     expect(run.stdout).toMatch(/importing +\d+\/200/)
     expect(run.stdout).not.toContain("\r")
-  }, 60_000)
+  }, 180_000)
 
   // glowmarkt users
   const email = "grace@example.com"
@@ -146,7 +146,7 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", () => {
     expect(gone.stderr).toContain("no such user")
     expect(gone.stderr).toContain("NotFoundError")
     expect(gone.stdout).toBe("")
-  }, 60_000)
+  }, 180_000)
 
   it("a wrong code fails with exit 1 and the API's message", async () => {
     const e = "wrong.code@example.com"
@@ -243,7 +243,7 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", () => {
     const rerun = await glowmarkt(["users", "import", "--results", results, "--rate", "1000", "--json", file], admin)
     expect(rerun.code).toBe(0)
     expect(json(rerun)).toMatchObject({ records: 25, skipped: 25, created: 0, requests: 0 })
-  }, 40_000)
+  }, 120_000)
 
   it("records that fail are in the results file, and the run exits 1 saying so", async () => {
     const file = path.join(tmp, "bad.ndjson")

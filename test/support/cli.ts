@@ -55,7 +55,7 @@ export const runCli = (
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
       reject(new Error(`glowmarkt ${args.join(" ")} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, options.timeoutMs ?? 20_000)
+    }, options.timeoutMs ?? 60_000)
     child.on("error", reject)
     child.on("close", (code) => {
       clearTimeout(timer)

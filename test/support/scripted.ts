@@ -74,7 +74,10 @@ export const scripted = (answer: (request: Recorded, index: number) => Answer): 
           return
         }
         if (a === "hang") return
-        res.writeHead(a.status, a.headers ?? {})
+        // A fresh connection per request: with keep-alive, undici replays a GET itself when a
+        // reused socket closes under it, and the test would count a request the client's
+        // schedule never made.
+        res.writeHead(a.status, { connection: "close", ...a.headers })
         res.end(a.body ?? "")
       })
     })
