@@ -104,18 +104,21 @@ const safeIssue = (message: string): string => {
   return head.split("\n")[0]!.replace(/^Expected /, "expected ")
 }
 
+/** A parse error of a caller's input as an `InvalidInputError`: the field, never the value. */
+export const invalidInput = (operation: string, error: ParseResult.ParseError): InvalidInputError => {
+  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  return new InvalidInputError({
+    operation,
+    field: issue === undefined || issue.path.length === 0 ? "input" : issue.path.join("."),
+    problem: issue === undefined ? "is invalid" : safeIssue(issue.message)
+  })
+}
+
 /** Decodes a caller's input, or fails with an `InvalidInputError` that names the field. */
 export const decodeInput = <A, I>(operation: string, schema: Schema.Schema<A, I>, input: unknown) =>
   Effect.mapError(
     Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(input),
-    (error) => {
-      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-      return new InvalidInputError({
-        operation,
-        field: issue === undefined || issue.path.length === 0 ? "input" : issue.path.join("."),
-        problem: issue === undefined ? "is invalid" : safeIssue(issue.message)
-      })
-    }
+    (error) => invalidInput(operation, error)
   )
 
 // ---------------------------------------------------------------------------------------------

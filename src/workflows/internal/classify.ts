@@ -4,10 +4,8 @@
  *
  * @internal
  */
-import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
-import { InvalidInputError } from "../../schema/GlowmarktError.js"
+// The flows validate their inputs exactly as the services do.
+export { decodeInput, invalidInput } from "../../services/internal/call.js"
 
 /** Any tagged error of the library (structurally, so every union fits). */
 export interface Tagged {
@@ -79,26 +77,3 @@ export const isCodeRefused = (error: Tagged): boolean =>
 export const isMalformedCode = (error: Tagged): boolean =>
   error._tag === "InvalidInputError" && ((error as any).field === "code" || (error as any).field === "token")
 
-const safeIssue = (message: string): string => {
-  // Schema's messages quote the value ("..., actual \"x\""): cut it off, it may be a secret.
-  const cut = message.indexOf(", actual ")
-  const head = cut === -1 ? message : message.slice(0, cut)
-  return head.split("\n")[0]!.replace(/^Expected /, "expected ")
-}
-
-/** Decodes a caller's input, or fails with an `InvalidInputError` naming the field (never the value). */
-export const decodeInput = <A, I>(operation: string, schema: Schema.Schema<A, I>, input: unknown) =>
-  Effect.mapError(
-    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(input),
-    (error) => invalidInput(operation, error)
-  )
-
-/** A parse error as an `InvalidInputError`. */
-export const invalidInput = (operation: string, error: ParseResult.ParseError): InvalidInputError => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return new InvalidInputError({
-    operation,
-    field: issue === undefined || issue.path.length === 0 ? "input" : issue.path.join("."),
-    problem: issue === undefined ? "is invalid" : safeIssue(issue.message)
-  })
-}
