@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Layer from "effect/Layer"
@@ -169,6 +170,21 @@ describe("redaction", () => {
         expect(span.attributes.get("glowmarkt.operation")).toBe("getUserbyId")
         expect(span.attributes.get("glowmarkt.attempts")).toBe(1)
         expect(span.attributes.get("http.response.status_code")).toBe(200)
+      })
+    ))
+})
+
+describe("Credentials.layerRedactHeaders", () => {
+  it.effect("redacts token and applicationId for the whole program, not only inside the library's calls", () =>
+    recorded((recording) =>
+      Effect.gen(function*() {
+        const headers = Headers.fromInput({ token: secrets.userToken, applicationid: "app-1", accept: "json" })
+        yield* Effect.logInfo("outside", headers).pipe(Effect.provide(Credentials.layerRedactHeaders))
+        const line = recording.logs.find((l) => l.includes("outside"))!
+        expect(line).toContain("<redacted>")
+        expect(line).toContain("json")
+        expect(line).not.toContain(secrets.userToken)
+        expect(line).not.toContain("app-1")
       })
     ))
 })
