@@ -114,7 +114,7 @@ layer(TestLive, { excludeTestServices: true })("BulkImport against the simulator
       expect(rerun.failed).toBe(invalid)
       expect((yield* Simulator.counters).byOperation.createUser?.received ?? 0).toBe(retriedValid)
       expect(yield* usersWith("@bulk.example")).toHaveLength(1000 - invalid)
-    }), { timeout: 60_000 })
+    }), { timeout: 240_000 })
 
   it.scoped("a CSV file: header, quotes, blank lines, a bad email, a duplicate, users that exist", () =>
     Effect.gen(function*() {
