@@ -6,9 +6,11 @@
  */
 import { expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+// The password the runner registers with (test/support/durable-runner.ts).
+const runnerPassword = "correct horse battery"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import { type RunnerProcess, spawnRunner } from "./support/durable-process.js"
@@ -83,6 +85,15 @@ layer(Simulator.layerServer({ seed: "durable-sqlite" }), { excludeTestServices: 
             expect(counters.byOperation["generateUserVerificationToken"]?.handled ?? 0).toBe(0)
             const user = yield* sim.user(username)
             expect(user._tag === "Some" && user.value.status).toBe("active")
+
+            // The engine's file holds the password only sealed: not in clear, not in base64.
+            const stored = Buffer.concat(
+              readdirSync(dir).filter((f) => f.startsWith("durable.sqlite")).map((f) => readFileSync(join(dir, f)))
+            ).toString("latin1")
+            expect(stored).toContain(username)
+            for (const form of [runnerPassword, Buffer.from(runnerPassword).toString("base64")]) {
+              expect(stored).not.toContain(form)
+            }
           }))
       })
     ), { timeout: 90_000 })

@@ -53,6 +53,7 @@ import { VerificationCode } from "../schema/Identifiers.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import * as Users from "../services/Users.js"
 import { awaitCode, maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
+import { FlowSecrets, makeSealer } from "./internal/seal.js"
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -88,6 +89,12 @@ export interface Options {
   readonly maxWrongCodes?: number | undefined
   /** How often {@link Service.result} looks at a running flow (default 250 millis). */
   readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * The key that seals passwords in the engine's storage (AES-256-GCM). Every process that runs
+   * these flows on one database needs the same key. Without one, a random key of this process
+   * is used: fine for the memory engine, but a flow resumed by another process cannot open it.
+   */
+  readonly secretKey?: Redacted.Redacted<string> | undefined
 }
 
 /** @since 0.1.0 */
@@ -100,14 +107,16 @@ export const defaults = {
 
 /**
  * The options from `Config`: `GLOWMARKT_DURABLE_CODE_TIMEOUT` (e.g. `15 minutes`),
- * `GLOWMARKT_DURABLE_MAX_RESENDS`, `GLOWMARKT_DURABLE_MAX_WRONG_CODES`.
+ * `GLOWMARKT_DURABLE_MAX_RESENDS`, `GLOWMARKT_DURABLE_MAX_WRONG_CODES`,
+ * `GLOWMARKT_DURABLE_SECRET_KEY` (read with `Config.redacted`).
  *
  * @since 0.1.0
  */
 export const config: Config.Config<Options> = Config.all({
   codeTimeout: Config.duration("GLOWMARKT_DURABLE_CODE_TIMEOUT").pipe(Config.withDefault(defaults.codeTimeout)),
   maxResends: Config.integer("GLOWMARKT_DURABLE_MAX_RESENDS").pipe(Config.withDefault(defaults.maxResends)),
-  maxWrongCodes: Config.integer("GLOWMARKT_DURABLE_MAX_WRONG_CODES").pipe(Config.withDefault(defaults.maxWrongCodes))
+  maxWrongCodes: Config.integer("GLOWMARKT_DURABLE_MAX_WRONG_CODES").pipe(Config.withDefault(defaults.maxWrongCodes)),
+  secretKey: Config.option(Config.redacted("GLOWMARKT_DURABLE_SECRET_KEY")).pipe(Config.map(Option.getOrUndefined))
 })
 
 const settingsFrom = (options: Options): Effect.Effect<FlowSettings, InvalidConfigError> => {
@@ -256,9 +265,16 @@ export class PasswordReset extends Schema.Class<PasswordReset>("effect-glowmarkt
 // The workflows
 
 /**
- * What a registration flow runs with. NOTE: the password is part of the payload, so the
- * engine's storage holds it until the flow's messages are purged: treat that database as
- * holding secrets.
+ * A secret as the engine stores it: AES-256-GCM ciphertext, opened only by processes with the
+ * same `secretKey`.
+ *
+ * @since 0.1.0
+ */
+export const SealedSecret = Schema.String.annotations({ identifier: "SealedSecret" })
+
+/**
+ * What a registration flow runs with. The verify calls need the password, so it is part of the
+ * payload, sealed: the engine's storage holds only ciphertext.
  *
  * @since 0.1.0
  */
@@ -268,12 +284,12 @@ export const RegistrationPayload = Schema.Struct({
   username: Schema.String,
   name: Schema.String,
   email: Schema.String,
-  password: Schema.Redacted(Schema.String),
+  sealedPassword: SealedSecret,
   settings: FlowSettings
 })
 
 /**
- * What a password-reset flow runs with (the new password is persisted: see
+ * What a password-reset flow runs with (the new password sealed, as in
  * {@link RegistrationPayload}).
  *
  * @since 0.1.0
@@ -283,7 +299,7 @@ export const PasswordResetPayload = Schema.Struct({
   username: Schema.String,
   /** Part of the idempotency key: a new nonce starts a new reset for the same user. */
   nonce: Schema.String,
-  newPassword: Schema.Redacted(Schema.String),
+  sealedNewPassword: SealedSecret,
   settings: FlowSettings
 })
 
@@ -346,6 +362,17 @@ const activity = <S extends Schema.Schema<any, any, never>>(
 
 const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E>) => Effect.flatMap(Users.Users, f)
 
+/** Opens a sealed secret of the payload; a key that cannot open it is a misconfiguration. */
+const unseal = (sealed: string) =>
+  Effect.flatMap(FlowSecrets, (secrets) =>
+    Option.match(secrets.open(sealed), {
+      onNone: () =>
+        Effect.dieMessage(
+          "a durable flow's sealed password cannot be opened: every process running these flows needs the same secretKey (GLOWMARKT_DURABLE_SECRET_KEY)"
+        ),
+      onSome: Effect.succeed
+    }))
+
 interface LoopSteps {
   readonly flow: FlowKind
   readonly username: string
@@ -404,7 +431,8 @@ const Used = Schema.Union(
  */
 export const registerAndVerify = (p: typeof RegistrationPayload.Type) =>
   Effect.gen(function*() {
-    const credentials = { username: p.username, password: p.password, applicationId: p.applicationId }
+    const password = yield* unseal(p.sealedPassword)
+    const credentials = { username: p.username, password, applicationId: p.applicationId }
     const registered = yield* activity(
       "register",
       Registered,
@@ -413,7 +441,7 @@ export const registerAndVerify = (p: typeof RegistrationPayload.Type) =>
           name: p.name,
           username: p.username,
           email: p.email,
-          password: p.password,
+          password,
           applicationId: p.applicationId,
           directoryId: p.directoryId
         })
@@ -466,6 +494,7 @@ export const registerAndVerify = (p: typeof RegistrationPayload.Type) =>
  */
 export const resetPassword = (p: typeof PasswordResetPayload.Type) =>
   Effect.gen(function*() {
+    const newPassword = yield* unseal(p.sealedNewPassword)
     const request = (n: number) =>
       activity(
         `request-reset-${n}`,
@@ -483,7 +512,7 @@ export const resetPassword = (p: typeof PasswordResetPayload.Type) =>
           `reset-${wait}`,
           Used,
           users((u) =>
-            u.resetPassword({ username: p.username, applicationId: p.applicationId, code, newPassword: p.newPassword })
+            u.resetPassword({ username: p.username, applicationId: p.applicationId, code, newPassword })
           ).pipe(
             Effect.as<typeof Used.Type>({ _tag: "Done" }),
             Effect.catchTag(
@@ -502,7 +531,7 @@ export const resetPassword = (p: typeof PasswordResetPayload.Type) =>
  *
  * @since 0.1.0
  */
-export const layerWorkflows: Layer.Layer<never, never, WorkflowEngine | Users.Users> = Layer.mergeAll(
+export const layerWorkflows: Layer.Layer<never, never, WorkflowEngine | Users.Users | FlowSecrets> = Layer.mergeAll(
   RegisterAndVerify.toLayer(registerAndVerify),
   ResetPassword.toLayer(resetPassword)
 )
@@ -631,7 +660,6 @@ const invalid = (operation: string, error: ParseResult.ParseError) => {
 }
 
 const placeholderSettings: FlowSettings = { codeTimeoutMillis: 1, maxResends: 0, maxWrongCodes: 1 }
-const placeholderSecret = Redacted.make("-")
 
 /**
  * Builds the service on the `WorkflowEngine` in context.
@@ -640,9 +668,10 @@ const placeholderSecret = Redacted.make("-")
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<Service, InvalidConfigError, WorkflowEngine | GlowmarktConfig> =>
+): Effect.Effect<Service, InvalidConfigError, WorkflowEngine | GlowmarktConfig | FlowSecrets> =>
   Effect.gen(function*() {
     const settings = yield* settingsFrom(options)
+    const secrets = yield* FlowSecrets
     const pollInterval = Duration.decode(options.pollInterval ?? defaults.pollInterval)
     const glowmarkt = yield* GlowmarktConfig
     const context = yield* Effect.context<WorkflowEngine>()
@@ -677,14 +706,14 @@ export const make = (
             username,
             name: "-",
             email: "-",
-            password: placeholderSecret,
+            sealedPassword: "-",
             settings: placeholderSettings
           })
           : yield* ResetPassword.executionId({
             applicationId,
             username,
             nonce: flow.nonce ?? "",
-            newPassword: placeholderSecret,
+            sealedNewPassword: "-",
             settings: placeholderSettings
           })
         const workflow: Workflow.Any = flow.kind === "registration" ? RegisterAndVerify : ResetPassword
@@ -713,7 +742,7 @@ export const make = (
           username: i.username,
           name: i.name,
           email: i.email,
-          password: i.password,
+          sealedPassword: secrets.seal(i.password),
           settings
         }, { discard: true })
         return { kind: "registration" as const, username: i.username, applicationId, executionId }
@@ -730,7 +759,7 @@ export const make = (
           applicationId,
           username: i.username,
           nonce,
-          newPassword: i.newPassword,
+          sealedNewPassword: secrets.seal(i.newPassword),
           settings
         }, { discard: true })
         return { kind: "passwordReset" as const, username: i.username, applicationId, nonce, executionId }
@@ -802,7 +831,9 @@ export const make = (
 export const layer = (
   options: Options = {}
 ): Layer.Layer<DurableOnboarding, InvalidConfigError, WorkflowEngine | Users.Users | GlowmarktConfig> =>
-  Layer.merge(Layer.effect(DurableOnboarding, make(options)), layerWorkflows)
+  Layer.merge(Layer.effect(DurableOnboarding, make(options)), layerWorkflows).pipe(
+    Layer.provide(Layer.sync(FlowSecrets, () => makeSealer(Option.fromNullable(options.secretKey))))
+  )
 
 /**
  * {@link layer} configured with `Config` (see {@link config}).

@@ -71,7 +71,11 @@ const Engine = options.engine === "sqlite"
     ...timing
   })
 
-const MainLayer = DurableOnboarding.layer({ codeTimeout: (options.codeTimeout ?? "10 minutes") as Duration.DurationInput }).pipe(
+const MainLayer = DurableOnboarding.layer({
+  codeTimeout: (options.codeTimeout ?? "10 minutes") as Duration.DurationInput,
+  // The same key in every runner: a flow started by one is resumed by another.
+  secretKey: Redacted.make("durable-test-secret-key")
+}).pipe(
   Layer.provideMerge(ReportingUsers),
   Layer.provide(Engine),
   Layer.provideMerge(GlowmarktConfig.layer({
