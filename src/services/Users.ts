@@ -159,6 +159,9 @@ export interface ChangeUsernameInput {
   readonly status?: string | undefined
 }
 
+/** The input of the calls that take a user id; built once (a schema built per call is compiled per call). */
+const UserIdInput = Schema.Struct({ userId: UserId })
+
 // ---------------------------------------------------------------------------------------------
 // Error unions, per operation
 
@@ -312,12 +315,12 @@ export const fromClients = (clients: Clients): Service => {
       }),
     getById: (userId) =>
       Effect.gen(function*() {
-        const i = yield* decodeInput("getUserbyId", Schema.Struct({ userId: UserId }), { userId })
+        const i = yield* decodeInput("getUserbyId", UserIdInput, { userId })
         return yield* call("getUserbyId", settings, clients.admin.getUserbyId({ path: i }))
       }),
     delete: (userId) =>
       Effect.gen(function*() {
-        const i = yield* decodeInput("deleteUserbyId", Schema.Struct({ userId: UserId }), { userId })
+        const i = yield* decodeInput("deleteUserbyId", UserIdInput, { userId })
         // A replay that finds nothing: the attempt whose answer was lost deleted the user.
         const res = yield* call("deleteUserbyId", settings, clients.admin.deleteUserbyId({ path: i }), {
           onReplayNotFound: () => ({ valid: true })

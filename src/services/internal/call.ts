@@ -393,7 +393,10 @@ export const call = <A, E extends RawError, R>(
       Effect.locallyWith(Headers.currentRedactedNames, redactedNames),
       Effect.withSpan(`Glowmarkt.${operation}`, {
         kind: "client",
-        attributes: { "glowmarkt.operation": operation, "glowmarkt.replay": replayOf[operation] }
+        attributes: { "glowmarkt.operation": operation, "glowmarkt.replay": replayOf[operation] },
+        // A span's call-site stack trace costs an Error per call, and from here it would only
+        // ever point at this line.
+        captureStackTrace: false
       })
     )
   })
