@@ -1,0 +1,56 @@
+/**
+ * The minimal server of the per-call overhead benchmark: plain `node:http`, answering every
+ * request from a precomputed body, so that what is measured is the client and not the server.
+ *
+ * - `GET /api/v0-1/user/{id}`: 200, an `AddUserRes` (what the simulator answers for a look-up).
+ * - `POST /api/v0-1/register`: reads the body, 200, an `AddUserRes` (status `unverified`).
+ * - anything else: 404.
+ *
+ * Prints `{"port": N}` on its first stdout line, then serves until killed.
+ */
+import { createServer } from "node:http"
+
+const user = (status: "active" | "unverified") =>
+  Buffer.from(JSON.stringify({
+    userId: "8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21",
+    status,
+    active: status === "active",
+    applications: [{
+      accountId: "0b4f7c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b",
+      active: true,
+      applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d"
+    }],
+    createdAt: "2025-01-01T10:00:00.000Z",
+    updatedAt: "2025-01-01T10:00:00.000Z"
+  }))
+
+const active = user("active")
+const unverified = user("unverified")
+const notFound = Buffer.from(JSON.stringify({ error: "Not found" }))
+const json = { "content-type": "application/json" }
+
+const server = createServer((req, res) => {
+  const url = req.url ?? ""
+  if (req.method === "GET" && url.startsWith("/api/v0-1/user/")) {
+    res.writeHead(200, { ...json, "content-length": active.length })
+    res.end(active)
+    return
+  }
+  if (req.method === "POST" && url === "/api/v0-1/register") {
+    // Drain the body, as a real server would, before answering.
+    req.on("data", () => {})
+    req.on("end", () => {
+      res.writeHead(200, { ...json, "content-length": unverified.length })
+      res.end(unverified)
+    })
+    return
+  }
+  res.writeHead(404, { ...json, "content-length": notFound.length })
+  res.end(notFound)
+})
+server.keepAliveTimeout = 60_000
+server.listen(0, "127.0.0.1", () => {
+  const address = server.address()
+  process.stdout.write(`${JSON.stringify({ port: typeof address === "object" && address !== null ? address.port : 0 })}\n`)
+})
+process.on("SIGTERM", () => process.exit(0))
