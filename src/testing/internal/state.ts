@@ -110,7 +110,10 @@ export class UserSystem {
   private readonly jwtSecret: string
   private readonly applications = new Map<string, { directoryId: string; organisationId: string; name: string }>()
   private readonly users = new Map<string, UserRecord>()
-  private readonly accounts = new Map<string, AccountRecord>()
+  // Accounts by user, and users by directory + username: a look-up costs the same with 10 users
+  // or 100,000.
+  private readonly userIdByName = new Map<string, string>()
+  private readonly accountsByUser = new Map<string, Array<AccountRecord>>()
   private readonly tokens = new Map<string, { userId: string; revoked: boolean }>()
 
   constructor(readonly settings: Settings) {
@@ -158,22 +161,27 @@ export class UserSystem {
   }
 
   private view(user: UserRecord): UserView {
-    return { user, accounts: Array.from(this.accounts.values()).filter((a) => a.userId === user.userId) }
+    return { user, accounts: [...(this.accountsByUser.get(user.userId) ?? [])] }
+  }
+
+  private static nameKey(directoryId: string, username: string): string {
+    return `${directoryId}\u0000${username.trim().toLowerCase()}`
   }
 
   private byUsername(directoryId: string, username: string): UserRecord | undefined {
-    const wanted = username.trim().toLowerCase()
-    for (const user of this.users.values()) {
-      if (user.directoryId === directoryId && user.username === wanted) return user
-    }
-    return undefined
+    const userId = this.userIdByName.get(UserSystem.nameKey(directoryId, username))
+    return userId === undefined ? undefined : this.users.get(userId)
   }
 
   private accountOf(userId: string, applicationId: string): AccountRecord | undefined {
-    for (const account of this.accounts.values()) {
-      if (account.userId === userId && account.applicationId === applicationId) return account
-    }
-    return undefined
+    return this.accountsByUser.get(userId)?.find((account) => account.applicationId === applicationId)
+  }
+
+  /** Stores a new user with its first account, and indexes both. */
+  private insertUser(user: UserRecord, account: AccountRecord): void {
+    this.users.set(user.userId, user)
+    this.userIdByName.set(UserSystem.nameKey(user.directoryId, user.username), user.userId)
+    this.accountsByUser.set(user.userId, [account])
   }
 
   private application(applicationId: string) {
@@ -252,9 +260,7 @@ export class UserSystem {
       codes: {},
       lastCodes: {}
     }
-    this.users.set(userId, user)
-    const accountId = this.prng.uuid()
-    this.accounts.set(accountId, { accountId, userId, applicationId: req.applicationId, active: true })
+    this.insertUser(user, { accountId: this.prng.uuid(), userId, applicationId: req.applicationId, active: true })
     const code = this.newCode(user, "verification", now)
     return Either.right({ view: this.view(user), code, to: user.email ?? user.username })
   }
@@ -375,7 +381,9 @@ export class UserSystem {
     if (user === undefined) return Either.left(denied())
     const other = this.byUsername(user.directoryId, username)
     if (other !== undefined && other.userId !== userId) return Either.left(bad(messages.userAlreadyExists))
+    this.userIdByName.delete(UserSystem.nameKey(user.directoryId, user.username))
     user.username = username.trim().toLowerCase()
+    this.userIdByName.set(UserSystem.nameKey(user.directoryId, user.username), userId)
     user.updatedAt = now
     return Either.void
   }
@@ -443,9 +451,7 @@ export class UserSystem {
       codes: {},
       lastCodes: {}
     }
-    this.users.set(userId, user)
-    const accountId = this.prng.uuid()
-    this.accounts.set(accountId, { accountId, userId, applicationId, active: true })
+    this.insertUser(user, { accountId: this.prng.uuid(), userId, applicationId, active: true })
     return Either.right(this.view(user))
   }
 
@@ -470,8 +476,10 @@ export class UserSystem {
   /** Deletes a user, all its accounts and tokens, and its pending codes. */
   deleteUser(applicationId: string, userId: string): Either.Either<void, WireNotFound> {
     return Either.map(this.getUser(applicationId, userId), () => {
+      const user = this.users.get(userId)
+      if (user !== undefined) this.userIdByName.delete(UserSystem.nameKey(user.directoryId, user.username))
       this.users.delete(userId)
-      for (const [id, account] of this.accounts) if (account.userId === userId) this.accounts.delete(id)
+      this.accountsByUser.delete(userId)
       for (const [jti, entry] of this.tokens) if (entry.userId === userId) this.tokens.delete(jti)
     })
   }
