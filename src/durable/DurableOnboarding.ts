@@ -43,14 +43,17 @@ import {
   BadRequestError,
   InvalidConfigError,
   InvalidInputError,
+  mayHaveActed,
   NotFoundError,
   ServerError,
+  surelyNotActed,
   TransportError,
   UnexpectedResponseError,
   UnexpectedStatusError
 } from "../schema/GlowmarktError.js"
 import { VerificationCode } from "../schema/Identifiers.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
+import { invalidInput } from "../services/internal/call.js"
 import * as Users from "../services/Users.js"
 import { awaitCode, maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
@@ -329,9 +332,8 @@ export const ResetPassword = Workflow.make({
   idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
 })
 
-const isTransient = (e: ApiError): boolean =>
-  e._tag === "ServerError" || e._tag === "TransportError" ||
-  (e._tag === "UnexpectedStatusError" && (e.status >= 500 || e.status === 408 || e.status === 429))
+/** A failure worth a new attempt: the server may have acted (the replay finds it done) or surely did not. */
+const isTransient = (e: ApiError): boolean => mayHaveActed(e) || surelyNotActed(e)
 
 const serverSays = (pattern: RegExp) => (e: ApiError): boolean =>
   e._tag === "BadRequestError" && pattern.test(e.serverMessage)
@@ -648,16 +650,7 @@ export class DurableOnboarding extends Context.Tag("effect-glowmarkt/durable/Dur
   Service
 >() {}
 
-const invalid = (operation: string, error: ParseResult.ParseError) => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const message = issue?.message ?? "is invalid"
-  const cut = message.indexOf(", actual ")
-  return new InvalidInputError({
-    operation,
-    field: issue === undefined || issue.path.length === 0 ? "input" : issue.path.join("."),
-    problem: (cut === -1 ? message : message.slice(0, cut)).split("\n")[0]!
-  })
-}
+const invalid = invalidInput
 
 const placeholderSettings: FlowSettings = { codeTimeoutMillis: 1, maxResends: 0, maxWrongCodes: 1 }
 

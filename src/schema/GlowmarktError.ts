@@ -249,3 +249,26 @@ export const isGlowmarktError = (u: unknown): u is GlowmarktError =>
   u instanceof BadRequestError || u instanceof AccessDeniedError || u instanceof NotFoundError ||
   u instanceof InvalidInputError || u instanceof InvalidConfigError || u instanceof ServerError ||
   u instanceof UnexpectedStatusError || u instanceof UnexpectedResponseError || u instanceof TransportError
+
+/**
+ * Whether the server may have acted on a request that failed this way, though no clean answer
+ * came back: a transport failure after sending, a 5xx, or a 2xx whose body could not be read.
+ * Repeating such a request may repeat its effect: check first (look the user up, log in).
+ *
+ * @since 0.1.0
+ */
+export const mayHaveActed = (error: unknown): boolean =>
+  (error instanceof TransportError && error.mayHaveReachedServer) ||
+  error instanceof ServerError ||
+  (error instanceof UnexpectedStatusError && error.status >= 500) ||
+  (error instanceof UnexpectedResponseError && error.status < 300)
+
+/**
+ * Whether the server surely did not act: the request never left (connection refused), or the
+ * server refused to start on it (408, 429). Sending it again cannot repeat an effect.
+ *
+ * @since 0.1.0
+ */
+export const surelyNotActed = (error: unknown): boolean =>
+  (error instanceof TransportError && !error.mayHaveReachedServer) ||
+  (error instanceof UnexpectedStatusError && (error.status === 408 || error.status === 429))

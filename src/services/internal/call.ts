@@ -18,6 +18,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as GlowmarktError from "../../schema/GlowmarktError.js"
 import {
   AccessDeniedError,
   BadRequestError,
@@ -359,10 +360,7 @@ export const call = <A, E extends RawError, R>(
         ),
         Effect.tapError((error) =>
           Effect.sync(() => {
-            if (
-              (error._tag === "TransportError" && error.mayHaveReachedServer) || error._tag === "ServerError" ||
-              error._tag === "UnexpectedResponseError" || (error._tag === "UnexpectedStatusError" && error.status >= 500)
-            ) mayHaveActed = true
+            if (GlowmarktError.mayHaveActed(error)) mayHaveActed = true
           })
         ),
         Effect.ensuring(Effect.sync(() => {

@@ -4,6 +4,8 @@
  *
  * @internal
  */
+import * as GlowmarktError from "../../schema/GlowmarktError.js"
+
 // The flows validate their inputs exactly as the services do.
 export { decodeInput, invalidInput } from "../../services/internal/call.js"
 
@@ -12,52 +14,21 @@ export interface Tagged {
   readonly _tag: string
 }
 
-/**
- * The request may have reached the server and been acted on, but no clean answer came back: a
- * transport failure after sending, a 5xx, or a 2xx whose body could not be read.
- */
-export const mayHaveActed = (error: Tagged): boolean => {
-  const e = error as any
-  switch (e._tag) {
-    case "TransportError":
-      return e.mayHaveReachedServer === true
-    case "ServerError":
-      return true
-    case "UnexpectedStatusError":
-      return e.status >= 500
-    case "UnexpectedResponseError":
-      return e.status < 300
-    default:
-      return false
-  }
-}
-
-/** The server surely did not act (it refused to start, or the request never left): safe to send again. */
-export const notActed = (error: Tagged): boolean => {
-  const e = error as any
-  switch (e._tag) {
-    case "TransportError":
-      return e.mayHaveReachedServer === false
-    case "UnexpectedStatusError":
-      return e.status === 408 || e.status === 429
-    default:
-      return false
-  }
-}
+/** See `GlowmarktError.mayHaveActed` and `surelyNotActed`: the flows and the client agree. */
+export const mayHaveActed: (error: Tagged) => boolean = GlowmarktError.mayHaveActed
+export const notActed: (error: Tagged) => boolean = GlowmarktError.surelyNotActed
 
 /** A transient failure worth another try: either kind above. */
 export const isTransient = (error: Tagged): boolean => mayHaveActed(error) || notActed(error)
 
 /** The `Retry-After` the server asked for, in milliseconds. */
-export const retryAfterMillis = (error: Tagged): number | undefined => {
-  const e = error as any
-  return e._tag === "UnexpectedStatusError" && typeof e.retryAfterSeconds === "number"
-    ? e.retryAfterSeconds * 1000
+export const retryAfterMillis = (error: Tagged): number | undefined =>
+  error instanceof GlowmarktError.UnexpectedStatusError && error.retryAfterSeconds !== undefined
+    ? error.retryAfterSeconds * 1000
     : undefined
-}
 
 const badRequestMatching = (pattern: RegExp) => (error: Tagged): boolean =>
-  error._tag === "BadRequestError" && pattern.test((error as any).serverMessage ?? "")
+  error instanceof GlowmarktError.BadRequestError && pattern.test(error.serverMessage)
 
 /** `400 {"error":"user already exists"}` (and the upstream variants seen: "exists", "taken"). */
 export const isAlreadyExists = badRequestMatching(/already exist|already registered|exists|taken/i)
@@ -75,5 +46,5 @@ export const isCodeRefused = (error: Tagged): boolean =>
 
 /** The code itself was malformed: refused before sending. */
 export const isMalformedCode = (error: Tagged): boolean =>
-  error._tag === "InvalidInputError" && ((error as any).field === "code" || (error as any).field === "token")
+  error instanceof GlowmarktError.InvalidInputError && (error.field === "code" || error.field === "token")
 
