@@ -5,6 +5,7 @@
  * the server.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -29,6 +30,22 @@ const register = Effect.flatMap(Users.Users, (u) =>
   u.register({ name: "A", username: "a@b.co", email: "a@b.co", password: Redacted.make("pw-123") }))
 const getById = Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(Credentials.withAdmin(admin))
 
+/**
+ * Advances the test clock by `step` until `count` requests have arrived, and returns the clock's
+ * time at which each was noticed. Each step lets real I/O happen before looking.
+ */
+const arrivalTimes = (server: Scripted, count: number, step: Duration.DurationInput) =>
+  Effect.gen(function*() {
+    const times: Array<number> = []
+    for (let i = 0; i < 1000 && times.length < count; i++) {
+      yield* settle
+      const now = yield* Clock.currentTimeMillis
+      while (times.length < server.requests.length) times.push(now)
+      if (times.length < count) yield* TestClock.adjust(step)
+    }
+    return times
+  })
+
 const sequence = (...answers: ReadonlyArray<Answer>) => (_: unknown, i: number) => answers[Math.min(i, answers.length - 1)]!
 
 describe("retries", () => {
@@ -39,24 +56,16 @@ describe("retries", () => {
         Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
         Effect.fork
       )
-      yield* arrival(server)
-      // First delay is 1s with ±20% jitter: nothing before 0.8s...
-      yield* TestClock.adjust("790 millis")
-      yield* settle
-      expect(server.requests).toHaveLength(1)
-      // ...and the retry by 1.2s.
-      yield* TestClock.adjust("410 millis")
-      yield* arrival(server)
-      expect(server.requests).toHaveLength(2)
-      // Second delay is 2s ±20%.
-      yield* TestClock.adjust("1500 millis")
-      yield* settle
-      expect(server.requests).toHaveLength(2)
-      yield* TestClock.adjust("1000 millis")
-      yield* arrival(server)
-      const result = yield* Fiber.join(fiber)
-      expect(result.userId).toBe("u-1")
+      // Move the test clock in 50 ms steps, noting the clock's time when each request arrives.
+      const seenAt = yield* arrivalTimes(server, 3, "50 millis")
+      expect((yield* Fiber.join(fiber)).userId).toBe("u-1")
       expect(server.requests).toHaveLength(3)
+      // 1 s, then 2 s, each ±20 % jitter (one step of slack for when a request is noticed).
+      const [first, second] = [seenAt[1]! - seenAt[0]!, seenAt[2]! - seenAt[1]!]
+      expect(first).toBeGreaterThanOrEqual(800 - 50)
+      expect(first).toBeLessThanOrEqual(1200 + 50)
+      expect(second).toBeGreaterThanOrEqual(1600 - 50)
+      expect(second).toBeLessThanOrEqual(2400 + 50)
     }))
 
   it.scoped("retries stop after `times`, and delays are capped at maxDelay", () =>
@@ -67,15 +76,14 @@ describe("retries", () => {
         Effect.either,
         Effect.fork
       )
-      yield* arrival(server)
-      for (let i = 0; i < 5; i++) {
-        // Delays 1, 2, then capped at 3 seconds (jitter may lengthen 1 and 2 by 20%).
-        yield* TestClock.adjust("3 seconds")
-        yield* arrival(server)
-      }
+      const seenAt = yield* arrivalTimes(server, 6, "100 millis")
       const result = yield* Fiber.join(fiber)
       expect(Either.isLeft(result) && result.left._tag).toBe("ServerError")
       expect(server.requests).toHaveLength(6)
+      // Delays 1, 2, 4, 8, 16 seconds before the cap (±20 %); capped, never more than 3 s.
+      const gaps = seenAt.slice(1).map((t, i) => t - seenAt[i]!)
+      for (const gap of gaps) expect(gap).toBeLessThanOrEqual(3000 + 100)
+      expect(gaps.slice(2).every((gap) => gap >= 3000 - 100)).toBe(true)
     }))
 
   it.scoped("4xx is never retried", () =>
@@ -114,13 +122,11 @@ describe("retries", () => {
         Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
         Effect.fork
       )
-      yield* arrival(server)
-      yield* TestClock.adjust("3900 millis")
-      yield* settle
-      expect(server.requests).toHaveLength(1)
-      yield* TestClock.adjust("100 millis")
-      yield* arrival(server)
+      const seenAt = yield* arrivalTimes(server, 2, "100 millis")
       expect((yield* Fiber.join(fiber)).status).toBe("unverified")
+      // Retry-After: 4 replaces the 1 s backoff: exactly 4 s (one step of slack for noticing it).
+      expect(seenAt[1]! - seenAt[0]!).toBeGreaterThanOrEqual(4000)
+      expect(seenAt[1]! - seenAt[0]!).toBeLessThanOrEqual(4000 + 100)
     }))
 
   it.scoped("a Retry-After beyond maxDelay is honoured by not retrying, and reported", () =>
