@@ -130,7 +130,7 @@ export const fromClients = (clients: Clients): Service => {
           username: i.username,
           password: i.password,
           ...(i.directoryId === undefined ? {} : { directoryId: i.directoryId })
-        })
+        }, true)
         const res = yield* call(
           "usernamelogin",
           settings,

@@ -245,14 +245,14 @@ export const fromClients = (clients: Clients): Service => {
         const i = yield* decodeInput("addUser", RegisterInput, input)
         const applicationId = yield* appId("addUser", i.applicationId)
         const directoryId = yield* required("addUser", "directoryId", i.directoryId, settings.directoryId)
-        const payload = new AddUserReq({ ...i, applicationId, directoryId })
+        const payload = new AddUserReq({ ...i, applicationId, directoryId }, true)
         return yield* call("addUser", settings, clients.public.addUser({ payload }))
       }),
     requestVerificationCode: (input) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("generateUserVerificationToken", CredentialsInput, input)
         const applicationId = yield* appId("generateUserVerificationToken", i.applicationId)
-        const payload = new GenerateVerificationTokenUserReq({ ...i, applicationId })
+        const payload = new GenerateVerificationTokenUserReq({ ...i, applicationId }, true)
         const res = yield* call(
           "generateUserVerificationToken",
           settings,
@@ -269,14 +269,14 @@ export const fromClients = (clients: Clients): Service => {
           password: i.password,
           token: i.code,
           applicationId
-        })
+        }, true)
         return yield* call("verifyUser", settings, clients.public.verifyUser({ payload }))
       }),
     requestPasswordReset: (input) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("generateUserPasswordResetToken", UsernameInput, input)
         const applicationId = yield* appId("generateUserPasswordResetToken", i.applicationId)
-        const payload = new GeneratePasswordResetTokenUserReq({ username: i.username, applicationId })
+        const payload = new GeneratePasswordResetTokenUserReq({ username: i.username, applicationId }, true)
         const res = yield* call(
           "generateUserPasswordResetToken",
           settings,
@@ -293,7 +293,7 @@ export const fromClients = (clients: Clients): Service => {
           token: i.code,
           newPassword: i.newPassword,
           applicationId
-        })
+        }, true)
         const res = yield* call("resetPasswordUser", settings, clients.public.resetPasswordUser({ payload }))
         return yield* expectValid("resetPasswordUser")(res)
       }),
@@ -301,7 +301,7 @@ export const fromClients = (clients: Clients): Service => {
       Effect.gen(function*() {
         const i = yield* decodeInput("createUser", CreateInput, input)
         const directoryId = yield* required("createUser", "directoryId", i.directoryId, settings.directoryId)
-        const payload = new CreateUserReq({ username: i.username, directoryId })
+        const payload = new CreateUserReq({ username: i.username, directoryId }, true)
         return yield* call("createUser", settings, clients.admin.createUser({ payload }))
       }),
     getByUsername: (username) =>
@@ -330,7 +330,7 @@ export const fromClients = (clients: Clients): Service => {
     changeUsername: (input) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("updateUsernameUserId", ChangeUsernameInput, input)
-        const payload = new UserChangeUsernameReq({ username: i.username, status: i.status })
+        const payload = new UserChangeUsernameReq({ username: i.username, status: i.status }, true)
         const res = yield* sessionCall(
           "updateUsernameUserId",
           settings,
