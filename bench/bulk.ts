@@ -20,7 +20,7 @@ import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
 import type { SimulatorInfo } from "../src/testing/Simulator.js"
 import * as BulkImport from "../src/workflows/BulkImport.js"
-import { args, round } from "./lib/common.js"
+import { args, round, reportAsChild } from "./lib/common.js"
 
 const argv = args()
 const file = argv.get("file")!
@@ -84,13 +84,4 @@ const main = async () => {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`)
-    process.exit(0)
-  },
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  }
-)
+reportAsChild(main)

@@ -16,7 +16,7 @@ import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as InboxCodeSource from "../src/testing/InboxCodeSource.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import * as Onboarding from "../src/workflows/Onboarding.js"
-import { args, median, percentile, round } from "./lib/common.js"
+import { args, median, percentile, round, reportAsChild } from "./lib/common.js"
 
 const argv = args()
 const flows = argv.number("flows", 1000)
@@ -79,13 +79,4 @@ const main = async () => {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`)
-    process.exit(0)
-  },
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  }
-)
+reportAsChild(main)

@@ -18,7 +18,7 @@ import { Agent } from "undici"
 import * as Credentials from "../src/services/Credentials.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
-import { args, median, percentile, round, startServer } from "./lib/common.js"
+import { args, median, percentile, round, startServer, reportAsChild } from "./lib/common.js"
 
 const argv = args()
 const rounds = argv.number("rounds", 7)
@@ -201,13 +201,4 @@ const main = async () => {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`)
-    process.exit(0)
-  },
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  }
-)
+reportAsChild(main)

@@ -140,3 +140,17 @@ export const args = (argv: ReadonlyArray<string> = process.argv.slice(2)) => {
     }
   }
 }
+
+/** The end of a child section: its result as one JSON line on stdout, exit 1 on failure. */
+export const reportAsChild = <A>(main: () => Promise<A>): void => {
+  main().then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`)
+      process.exit(0)
+    },
+    (error) => {
+      console.error(error)
+      process.exit(1)
+    }
+  )
+}

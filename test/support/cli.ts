@@ -6,6 +6,7 @@ import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { createInterface } from "node:readline"
 import { promisify } from "node:util"
+import type { SimulatorInfo } from "../../src/testing/Simulator.js"
 
 /** The repository root. */
 export const root = path.resolve(import.meta.dirname, "../..")
@@ -64,15 +65,7 @@ export const runCli = (
   })
 
 /** The first line of `glowmarkt simulator`: how to reach it, with its (throwaway) credentials. */
-export interface SimulatorBanner {
-  readonly baseUrl: string
-  readonly origin: string
-  readonly applicationId: string
-  readonly directoryId: string
-  readonly appKeys: { readonly keyId: string; readonly secret: string }
-  readonly organisationKeys: { readonly keyId: string; readonly secret: string }
-  readonly developerToken: string
-}
+export type SimulatorBanner = SimulatorInfo
 
 /** A running `glowmarkt simulator --port 0`. */
 export interface RunningSimulator {
