@@ -54,6 +54,8 @@ describe("error mapping", () => {
       const b = failure((yield* against(json(401, { valid: false }), (u) => u.getById("u-1"))).result)
       expect(b._tag).toBe("AccessDeniedError")
       expect(b.message).toContain("check the credentials")
+      const c = failure((yield* against({ status: 401, body: "<html>Unauthorized</html>" }, (u) => u.getById("u-1"))).result)
+      expect(c).toMatchObject({ _tag: "AccessDeniedError", operation: "getUserbyId" })
     }))
 
   for (

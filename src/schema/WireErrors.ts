@@ -97,15 +97,3 @@ export const WireInternalServerErrorBody = Schema.transform(ErrorBody, Schema.in
   decode: ({ error }) => new WireInternalServerError({ message: error }),
   encode: ({ message }) => ({ error: message })
 }).annotations(HttpApiSchema.annotations({ status: 500, identifier: "InternalServerError" }))
-
-/**
- * Any of the wire errors.
- *
- * @since 0.1.0
- */
-export type WireError = WireBadRequest | WireAccessDenied | WireNotFound | WireInternalServerError
-
-/** @since 0.1.0 */
-export const isWireError = (u: unknown): u is WireError =>
-  u instanceof WireBadRequest || u instanceof WireAccessDenied || u instanceof WireNotFound ||
-  u instanceof WireInternalServerError

@@ -89,10 +89,11 @@ export const withProbe = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpC
       return Effect.void
     }))
 
-const redactedNames = globalValue(
-  "effect-glowmarkt/internal/redactedNames",
-  () => (names: ReadonlyArray<string | RegExp>) => [...names, ...sensitiveHeaders.filter((h) => !names.includes(h))]
-)
+/** Adds the library's sensitive header names to those already redacted. */
+const redactedNames = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> => [
+  ...names,
+  ...sensitiveHeaders.filter((h) => !names.includes(h))
+]
 
 // ---------------------------------------------------------------------------------------------
 // Input validation
@@ -261,6 +262,8 @@ const mapError = (operation: Operation, probe: Probe) => (error: RawError): Effe
     return Effect.fail(new InvalidInputError({ operation, field: "request", problem: problemOf(error) }))
   }
   if (status === 500) return Effect.fail(new ServerError({ operation, serverMessage: "(unreadable body)" }))
+  // Every endpoint declares 401: a gateway's page instead of `{"error":...}` is still access denied.
+  if (status === 401) return Effect.fail(new AccessDeniedError({ operation }))
   if (status >= 300) return Effect.fail(new UnexpectedStatusError({ operation, status, bodyExcerpt: "(unreadable body)" }))
   return Effect.fail(new UnexpectedResponseError({ operation, status, problem: problemOf(error) }))
 }
