@@ -17,27 +17,14 @@ import * as Redacted from "effect/Redacted"
 import * as Credentials from "../src/services/Credentials.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
-import { args, median, round } from "./lib/common.js"
+import { args, median, round, userJson } from "./lib/common.js"
 
 const argv = args()
 const calls = argv.number("calls", 20000)
 const rounds = argv.number("rounds", 5)
 
-const body = (status: string) =>
-  JSON.stringify({
-    userId: "8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21",
-    status,
-    active: status === "active",
-    applications: [{
-      accountId: "0b4f7c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b",
-      active: true,
-      applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d"
-    }],
-    createdAt: "2025-01-01T10:00:00.000Z",
-    updatedAt: "2025-01-01T10:00:00.000Z"
-  })
-const active = body("active")
-const unverified = body("unverified")
+const active = userJson("active")
+const unverified = userJson("unverified")
 
 const stub = HttpClient.make((request) =>
   Effect.succeed(HttpClientResponse.fromWeb(

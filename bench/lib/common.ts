@@ -154,3 +154,18 @@ export const reportAsChild = <A>(main: () => Promise<A>): void => {
     }
   )
 }
+
+/** The JSON of one user as the API returns it: the body every benchmark server answers with. */
+export const userJson = (status: "active" | "unverified"): string =>
+  JSON.stringify({
+    userId: "8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21",
+    status,
+    active: status === "active",
+    applications: [{
+      accountId: "0b4f7c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b",
+      active: true,
+      applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d"
+    }],
+    createdAt: "2025-01-01T10:00:00.000Z",
+    updatedAt: "2025-01-01T10:00:00.000Z"
+  })

@@ -10,23 +10,10 @@
  * Prints `{"port": N}` on its first stdout line, then serves until killed.
  */
 import { createServer } from "node:http"
+import { userJson } from "../lib/common.js"
 
-const user = (status: "active" | "unverified") =>
-  Buffer.from(JSON.stringify({
-    userId: "8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21",
-    status,
-    active: status === "active",
-    applications: [{
-      accountId: "0b4f7c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b",
-      active: true,
-      applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d"
-    }],
-    createdAt: "2025-01-01T10:00:00.000Z",
-    updatedAt: "2025-01-01T10:00:00.000Z"
-  }))
-
-const active = user("active")
-const unverified = user("unverified")
+const active = Buffer.from(userJson("active"))
+const unverified = Buffer.from(userJson("unverified"))
 const notFound = Buffer.from(JSON.stringify({ error: "Not found" }))
 const json = { "content-type": "application/json" }
 
