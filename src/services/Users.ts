@@ -92,9 +92,9 @@ export interface RegisterInput {
 }
 
 /** @since 0.1.0 */
-export const CredentialsInput = Schema.Struct({ username: Username, password: PasswordFromSelf, ...Defaults })
+export const UsernamePasswordInput = Schema.Struct({ username: Username, password: PasswordFromSelf, ...Defaults })
 /** The input of {@link Users.requestVerificationCode}. @since 0.1.0 */
-export interface CredentialsInput {
+export interface UsernamePasswordInput {
   readonly username: string
   readonly password: Redacted.Redacted<string>
   readonly applicationId?: string | undefined
@@ -108,7 +108,7 @@ export const VerifyInput = Schema.Struct({
   ...Defaults
 })
 /** The input of {@link Users.verify}. @since 0.1.0 */
-export interface VerifyInput extends CredentialsInput {
+export interface VerifyInput extends UsernamePasswordInput {
   /** The 4-digit code from the email. */
   readonly code: string
 }
@@ -188,7 +188,7 @@ export interface Service {
   /** `POST /register` (addUser): self-registration; the user is `unverified` and gets a code by email. */
   readonly register: (input: RegisterInput) => Effect.Effect<AddUserRes, RegisterError>
   /** `POST /user/verify` (generateUserVerificationToken): emails a new verification code. */
-  readonly requestVerificationCode: (input: CredentialsInput) => Effect.Effect<void, PublicError>
+  readonly requestVerificationCode: (input: UsernamePasswordInput) => Effect.Effect<void, PublicError>
   /** `PUT /user/verify` (verifyUser): checks the emailed code; the user becomes `active`. */
   readonly verify: (input: VerifyInput) => Effect.Effect<VerifyUserRes, PublicError>
   /** `POST /user/resetpassword` (generateUserPasswordResetToken): emails a reset code. */
@@ -250,7 +250,7 @@ export const fromClients = (clients: Clients): Service => {
       }),
     requestVerificationCode: (input) =>
       Effect.gen(function*() {
-        const i = yield* decodeInput("generateUserVerificationToken", CredentialsInput, input)
+        const i = yield* decodeInput("generateUserVerificationToken", UsernamePasswordInput, input)
         const applicationId = yield* appId("generateUserVerificationToken", i.applicationId)
         const payload = new GenerateVerificationTokenUserReq({ ...i, applicationId }, true)
         const res = yield* call(
