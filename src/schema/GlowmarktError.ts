@@ -84,7 +84,8 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFound
   readonly status = 404
   /** @since 0.1.0 */
   override get message(): string {
-    return `Glowmarkt found no such user for ${this.operation} (404: ${this.serverMessage})`
+    return `Glowmarkt found no such user for ${this.operation} (404: ${this.serverMessage}); ` +
+      `check the user id or username, and that the credential's application has an account for it`
   }
 }
 
