@@ -53,7 +53,7 @@ import {
 } from "../schema/GlowmarktError.js"
 import { VerificationCode } from "../schema/Identifiers.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
-import { invalidInput } from "../services/internal/call.js"
+import { invalidInput, orConfigured } from "../services/internal/call.js"
 import * as Users from "../services/Users.js"
 import { awaitCode, maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
@@ -670,17 +670,7 @@ export const make = (
     const context = yield* Effect.context<WorkflowEngine>()
 
     const applicationIdOf = (operation: string, value: string | undefined) =>
-      value !== undefined ? Effect.succeed(value) : Option.match(glowmarkt.applicationId, {
-        onNone: () =>
-          Effect.fail(
-            new InvalidInputError({
-              operation,
-              field: "applicationId",
-              problem: "is required: pass it, or configure a default (GLOWMARKT_APPLICATION_ID)"
-            })
-          ),
-        onSome: (id) => Effect.succeed(id as string)
-      })
+      orConfigured<string>(operation, "applicationId", value, glowmarkt.applicationId)
 
     const normalise = (username: string) => username.trim().toLowerCase()
 

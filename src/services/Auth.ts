@@ -30,7 +30,7 @@ import { ApplicationId, AuthTokenFromSelf, DirectoryId, PasswordFromSelf, Userna
 import type { AccountId, AuthToken } from "../schema/Identifiers.js"
 import { type TokenCheckRes, UserNameLoginReq } from "../schema/Models.js"
 import type { Settings } from "./GlowmarktConfig.js"
-import { call, decodeInput } from "./internal/call.js"
+import { call, decodeInput, orConfigured } from "./internal/call.js"
 import { type Clients, makeClients, SessionToken } from "./internal/client.js"
 
 /** @since 0.1.0 */
@@ -105,17 +105,7 @@ const TokenInput = Schema.Struct({ token: AuthTokenFromSelf, applicationId: Sche
 export const fromClients = (clients: Clients): Service => {
   const settings: Settings = clients.settings
   const appId = (operation: Operation, value: ApplicationId | undefined) =>
-    value !== undefined ? Effect.succeed(value) : Option.match(settings.applicationId, {
-      onNone: () =>
-        Effect.fail(
-          new InvalidInputError({
-            operation,
-            field: "applicationId",
-            problem: "is required: pass it, or configure a default applicationId (GLOWMARKT_APPLICATION_ID)"
-          })
-        ),
-      onSome: Effect.succeed
-    })
+    orConfigured(operation, "applicationId", value, settings.applicationId)
   const withToken = (operation: Operation, token: Redacted.Redacted<string>, applicationId: string | undefined) =>
     Effect.gen(function*() {
       const i = yield* decodeInput(operation, TokenInput, { token, applicationId })

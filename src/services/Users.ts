@@ -22,7 +22,6 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
@@ -57,7 +56,7 @@ import {
 } from "../schema/Models.js"
 import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
-import { call, decodeInput } from "./internal/call.js"
+import { call, decodeInput, orConfigured } from "./internal/call.js"
 import { type Clients, makeClients } from "./internal/client.js"
 import { sessionCall } from "./internal/session.js"
 import type { UserSession } from "./Session.js"
@@ -214,20 +213,6 @@ export interface Service {
  */
 export class Users extends Context.Tag("effect-glowmarkt/Users")<Users, Service>() {}
 
-const required = <A>(operation: Operation, field: string, value: A | undefined, fallback: Option.Option<A>) =>
-  value !== undefined ? Effect.succeed(value) : Option.match(fallback, {
-    onNone: () =>
-      Effect.fail(
-        new InvalidInputError({
-          operation,
-          field,
-          problem: `is required: pass it, or configure a default ${field} (GLOWMARKT_${
-            field === "applicationId" ? "APPLICATION_ID" : "DIRECTORY_ID"
-          })`
-        })
-      ),
-    onSome: Effect.succeed
-  })
 
 const expectValid = (operation: Operation) => (res: { readonly valid: boolean }) =>
   res.valid
@@ -238,13 +223,13 @@ const expectValid = (operation: Operation) => (res: { readonly valid: boolean })
 export const fromClients = (clients: Clients): Service => {
   const settings: Settings = clients.settings
   const appId = (operation: Operation, value: ApplicationId | undefined) =>
-    required(operation, "applicationId", value, settings.applicationId)
+    orConfigured(operation, "applicationId", value, settings.applicationId)
   return {
     register: (input) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("addUser", RegisterInput, input)
         const applicationId = yield* appId("addUser", i.applicationId)
-        const directoryId = yield* required("addUser", "directoryId", i.directoryId, settings.directoryId)
+        const directoryId = yield* orConfigured("addUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new AddUserReq({ ...i, applicationId, directoryId }, true)
         return yield* call("addUser", settings, clients.public.addUser({ payload }))
       }),
@@ -300,7 +285,7 @@ export const fromClients = (clients: Clients): Service => {
     create: (input) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("createUser", CreateInput, input)
-        const directoryId = yield* required("createUser", "directoryId", i.directoryId, settings.directoryId)
+        const directoryId = yield* orConfigured("createUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new CreateUserReq({ username: i.username, directoryId }, true)
         return yield* call("createUser", settings, clients.admin.createUser({ payload }))
       }),

@@ -123,6 +123,30 @@ export const decodeInput = <A, I>(operation: string, schema: Schema.Schema<A, I>
     (error) => invalidInput(operation, error)
   )
 
+/**
+ * A value the caller may leave out when the settings hold a default (`applicationId`,
+ * `directoryId`); missing from both, it is an `InvalidInputError` that names the setting.
+ */
+export const orConfigured = <A>(
+  operation: string,
+  field: "applicationId" | "directoryId",
+  value: A | undefined,
+  fallback: Option.Option<A>
+): Effect.Effect<A, InvalidInputError> =>
+  value !== undefined ? Effect.succeed(value) : Option.match(fallback, {
+    onNone: () =>
+      Effect.fail(
+        new InvalidInputError({
+          operation,
+          field,
+          problem: `is required: pass it, or configure a default ${field} (GLOWMARKT_${
+            field === "applicationId" ? "APPLICATION_ID" : "DIRECTORY_ID"
+          })`
+        })
+      ),
+    onSome: Effect.succeed
+  })
+
 // ---------------------------------------------------------------------------------------------
 // Error mapping
 
