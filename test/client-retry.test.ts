@@ -269,8 +269,26 @@ describe("timeouts", () => {
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout", mayHaveReachedServer: true })
       expect(error.message).toContain("check before repeating")
+      // The attempt was aborted, not abandoned: its connection is closed.
+      yield* until(() => server.openConnections() === 0)
+      expect(server.openConnections()).toBe(0)
       yield* TestClock.adjust("60 seconds")
       yield* settle
+      expect(server.requests).toHaveLength(1)
+    }))
+
+  it.scoped("a call that is interrupted aborts its request", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => "hang")
+      // The client layer outlives the call: closing it would close the connection anyway.
+      yield* Effect.gen(function*() {
+        const fiber = yield* Effect.fork(getById)
+        yield* arrival(server)
+        expect(server.openConnections()).toBe(1)
+        yield* Fiber.interrupt(fiber)
+        yield* until(() => server.openConnections() === 0)
+        expect(server.openConnections()).toBe(0)
+      }).pipe(Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })))
       expect(server.requests).toHaveLength(1)
     }))
 })

@@ -123,7 +123,7 @@ export const fromClients = (clients: Clients): Service => {
         }, true)
         const res = yield* call(
           "usernamelogin",
-          settings,
+          clients,
           clients.public.usernamelogin({ headers: { applicationid: applicationId }, payload })
         )
         if (!res.valid) {
@@ -140,14 +140,14 @@ export const fromClients = (clients: Clients): Service => {
     check: (token, options) =>
       Effect.flatMap(
         withToken("tokencheck", token, options?.applicationId),
-        (session) => call("tokencheck", settings, clients.session.tokencheck()).pipe(
+        (session) => call("tokencheck", clients, clients.session.tokencheck()).pipe(
           Effect.provideService(SessionToken, session)
         )
       ),
     renew: (token, options) =>
       Effect.gen(function*() {
         const session = yield* withToken("newToken", token, options?.applicationId)
-        const res = yield* call("newToken", settings, clients.session.newToken()).pipe(
+        const res = yield* call("newToken", clients, clients.session.newToken()).pipe(
           Effect.provideService(SessionToken, session)
         )
         if (!res.valid) {
@@ -164,7 +164,7 @@ export const fromClients = (clients: Clients): Service => {
     revoke: (token, options) =>
       Effect.gen(function*() {
         const session = yield* withToken("deleteToken", token, options?.applicationId)
-        yield* call("deleteToken", settings, clients.session.deleteToken()).pipe(
+        yield* call("deleteToken", clients, clients.session.deleteToken()).pipe(
           Effect.provideService(SessionToken, session)
         )
       })
@@ -183,4 +183,4 @@ export const make = Effect.map(makeClients, fromClients)
  *
  * @since 0.1.0
  */
-export const layer = Layer.effect(Auth, make)
+export const layer = Layer.scoped(Auth, make)

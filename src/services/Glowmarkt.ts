@@ -25,7 +25,7 @@ import * as Users from "./Users.js"
  * @since 0.1.0
  */
 export const layer: Layer.Layer<Users.Users | Auth.Auth, never, GlowmarktConfig | HttpClient.HttpClient> = Layer
-  .effectContext(
+  .scopedContext(
     Effect.map(makeClients, (clients) =>
       Context.make(Users.Users, Users.fromClients(clients)).pipe(
         Context.add(Auth.Auth, Auth.fromClients(clients))

@@ -231,7 +231,7 @@ export const fromClients = (clients: Clients): Service => {
         const applicationId = yield* appId("addUser", i.applicationId)
         const directoryId = yield* orConfigured("addUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new AddUserReq({ ...i, applicationId, directoryId }, true)
-        return yield* call("addUser", settings, clients.public.addUser({ payload }))
+        return yield* call("addUser", clients, clients.public.addUser({ payload }))
       }),
     requestVerificationCode: (input) =>
       Effect.gen(function*() {
@@ -240,7 +240,7 @@ export const fromClients = (clients: Clients): Service => {
         const payload = new GenerateVerificationTokenUserReq({ ...i, applicationId }, true)
         const res = yield* call(
           "generateUserVerificationToken",
-          settings,
+          clients,
           clients.public.generateUserVerificationToken({ payload })
         )
         return yield* expectValid("generateUserVerificationToken")(res)
@@ -255,7 +255,7 @@ export const fromClients = (clients: Clients): Service => {
           token: i.code,
           applicationId
         }, true)
-        return yield* call("verifyUser", settings, clients.public.verifyUser({ payload }))
+        return yield* call("verifyUser", clients, clients.public.verifyUser({ payload }))
       }),
     requestPasswordReset: (input) =>
       Effect.gen(function*() {
@@ -264,7 +264,7 @@ export const fromClients = (clients: Clients): Service => {
         const payload = new GeneratePasswordResetTokenUserReq({ username: i.username, applicationId }, true)
         const res = yield* call(
           "generateUserPasswordResetToken",
-          settings,
+          clients,
           clients.public.generateUserPasswordResetToken({ payload })
         )
         return yield* expectValid("generateUserPasswordResetToken")(res)
@@ -279,7 +279,7 @@ export const fromClients = (clients: Clients): Service => {
           newPassword: i.newPassword,
           applicationId
         }, true)
-        const res = yield* call("resetPasswordUser", settings, clients.public.resetPasswordUser({ payload }))
+        const res = yield* call("resetPasswordUser", clients, clients.public.resetPasswordUser({ payload }))
         return yield* expectValid("resetPasswordUser")(res)
       }),
     create: (input) =>
@@ -287,27 +287,27 @@ export const fromClients = (clients: Clients): Service => {
         const i = yield* decodeInput("createUser", CreateInput, input)
         const directoryId = yield* orConfigured("createUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new CreateUserReq({ username: i.username, directoryId }, true)
-        return yield* call("createUser", settings, clients.admin.createUser({ payload }))
+        return yield* call("createUser", clients, clients.admin.createUser({ payload }))
       }),
     getByUsername: (username) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("getUserbyUsername", UsernameInput, { username })
         return yield* call(
           "getUserbyUsername",
-          settings,
+          clients,
           clients.admin.getUserbyUsername({ urlParams: { username: i.username } })
         )
       }),
     getById: (userId) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("getUserbyId", UserIdInput, { userId })
-        return yield* call("getUserbyId", settings, clients.admin.getUserbyId({ path: i }))
+        return yield* call("getUserbyId", clients, clients.admin.getUserbyId({ path: i }))
       }),
     delete: (userId) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("deleteUserbyId", UserIdInput, { userId })
         // A replay that finds nothing: the attempt whose answer was lost deleted the user.
-        const res = yield* call("deleteUserbyId", settings, clients.admin.deleteUserbyId({ path: i }), {
+        const res = yield* call("deleteUserbyId", clients, clients.admin.deleteUserbyId({ path: i }), {
           onReplayNotFound: () => ({ valid: true })
         })
         return yield* expectValid("deleteUserbyId")(res)
@@ -318,7 +318,7 @@ export const fromClients = (clients: Clients): Service => {
         const payload = new UserChangeUsernameReq({ username: i.username, status: i.status }, true)
         const res = yield* sessionCall(
           "updateUsernameUserId",
-          settings,
+          clients,
           clients.session.updateUsernameUserId({ path: { userId: i.userId }, payload })
         )
         return yield* expectValid("updateUsernameUserId")(res)
@@ -338,4 +338,4 @@ export const make = Effect.map(makeClients, fromClients)
  *
  * @since 0.1.0
  */
-export const layer = Layer.effect(Users, make)
+export const layer = Layer.scoped(Users, make)

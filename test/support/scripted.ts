@@ -32,6 +32,8 @@ export interface Scripted {
   readonly requests: Array<Recorded>
   /** One item per request received, to wait for "the server has seen request n". */
   readonly arrivals: Queue.Dequeue<Recorded>
+  /** Connections open now: a request the client aborted has its connection closed. */
+  readonly openConnections: () => number
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
@@ -96,7 +98,7 @@ export const scripted = (answer: (request: Recorded, index: number) => Answer): 
     )
     const { port } = server.address() as AddressInfo
     const origin = `http://127.0.0.1:${port}`
-    return { origin, baseUrl: `${origin}/api/v0-1`, requests, arrivals }
+    return { origin, baseUrl: `${origin}/api/v0-1`, requests, arrivals, openConnections: () => sockets.size }
   })
 
 /** The client (Users + Auth) aimed at a base URL, with the given settings. */

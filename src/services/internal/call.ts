@@ -12,12 +12,14 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as GlowmarktError from "../../schema/GlowmarktError.js"
 import {
   AccessDeniedError,
@@ -35,6 +37,7 @@ import {
 import { WireAccessDenied, WireBadRequest, WireInternalServerError, WireNotFound } from "../../schema/WireErrors.js"
 import { sensitiveHeaders } from "../Credentials.js"
 import type { RetryPolicy } from "../GlowmarktConfig.js"
+import type { Deadline, Deadlines } from "./deadlines.js"
 
 /**
  * Whether a request may be sent again after it may have reached the server.
@@ -65,35 +68,32 @@ export const replayOf: Record<Operation, Replay> = {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The response probe: what the last response of this fiber's call looked like, for the errors
-// that the derived client reports without it (a body that failed to decode).
+// The attempt in flight: its scope (the request is aborted when it closes), its deadline, and the
+// status of its response, for the errors that the derived client reports without it (a body that
+// failed to decode).
 
-interface Probe {
-  status: number | undefined
-  headers: Headers.Headers | undefined
-}
+/** The current attempt's deadline. Provided by {@link call} to the derived client's requests. */
+export class CurrentAttempt extends Context.Tag("effect-glowmarkt/internal/CurrentAttempt")<CurrentAttempt, Deadline>() {}
 
-const currentProbe = globalValue(
-  "effect-glowmarkt/internal/currentProbe",
-  () => FiberRef.unsafeMake<Probe | undefined>(undefined)
-)
-
-/** Records the status and headers of each response into the current call's probe. */
+/** Records the status of each response into the current attempt. */
 export const withProbe = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
   HttpClient.tap(client, (response: HttpClientResponse.HttpClientResponse) =>
-    FiberRef.getWith(currentProbe, (probe) => {
-      if (probe !== undefined) {
-        probe.status = response.status
-        probe.headers = response.headers
-      }
-      return Effect.void
+    Effect.contextWith((context: Context.Context<never>) => {
+      const attempt = Context.getOption(context, CurrentAttempt)
+      if (attempt._tag === "Some") attempt.value.status = response.status
     }))
 
 /** Adds the library's sensitive header names to those already redacted. */
-const redactedNames = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> => [
-  ...names,
-  ...sensitiveHeaders.filter((h) => !names.includes(h))
-]
+const redactedNames = (() => {
+  // The names are the same on almost every call: remember the last answer.
+  let last: [ReadonlyArray<string | RegExp>, ReadonlyArray<string | RegExp>] | undefined
+  return (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> => {
+    if (last === undefined || last[0] !== names) {
+      last = [names, [...names, ...sensitiveHeaders.filter((h) => !names.includes(h))]]
+    }
+    return last[1]
+  }
+})()
 
 // ---------------------------------------------------------------------------------------------
 // Input validation
@@ -235,7 +235,7 @@ const retryAfterOf = (headers: Headers.Headers | undefined): number | undefined 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
 }
 
-const mapError = (operation: Operation, probe: Probe) => (error: RawError): Effect.Effect<never, AttemptError> => {
+const mapError = (operation: Operation, attempt: Deadline) => (error: RawError): Effect.Effect<never, AttemptError> => {
   if (error instanceof InvalidInputError) return Effect.fail(error)
   if (error instanceof WireBadRequest) return Effect.fail(new BadRequestError({ operation, serverMessage: error.message }))
   if (error instanceof WireAccessDenied) {
@@ -281,7 +281,7 @@ const mapError = (operation: Operation, probe: Probe) => (error: RawError): Effe
   }
   // A ParseError: the request could not be encoded (no response yet), or a declared status came
   // with a body of the wrong shape.
-  const status = probe.status
+  const status = attempt.status
   if (status === undefined) {
     return Effect.fail(new InvalidInputError({ operation, field: "request", problem: problemOf(error) }))
   }
@@ -342,19 +342,25 @@ export const retrySchedule = (policy: RetryPolicy, operation: Operation) =>
 // ---------------------------------------------------------------------------------------------
 // The call
 
-/** What {@link call} needs to know about the client's settings. */
-export interface CallSettings {
-  readonly requestTimeout: Duration.Duration
-  readonly retry: RetryPolicy
+/** What {@link call} needs from the client layer. */
+export interface CallContext {
+  readonly settings: {
+    readonly requestTimeout: Duration.Duration
+    readonly retry: RetryPolicy
+  }
+  readonly deadlines: Deadlines
 }
 
 /**
  * Runs one operation: each attempt under a timeout, its errors mapped, retried under the
  * operation's replay rule, in a span named after the operation, with secret headers redacted.
+ *
+ * The first attempt runs without any retry machinery: a schedule is built only after a
+ * retryable failure.
  */
 export const call = <A, E extends RawError, R>(
   operation: Operation,
-  settings: CallSettings,
+  context: CallContext,
   attempt: Effect.Effect<A, E, R>,
   options?: {
     /**
@@ -363,65 +369,82 @@ export const call = <A, E extends RawError, R>(
      */
     readonly onReplayNotFound?: () => A
   }
-): Effect.Effect<A, Mapped<E>, R> =>
-  Effect.suspend(() => {
+): Effect.Effect<A, Mapped<E>, Exclude<R, Scope.Scope | CurrentAttempt>> =>
+  Effect.useSpan(`Glowmarkt.${operation}`, {
+    kind: "client",
+    attributes: { "glowmarkt.operation": operation, "glowmarkt.replay": replayOf[operation] },
+    // A span's call-site stack trace costs an Error per call, and from here it would only
+    // ever point at this line.
+    captureStackTrace: false
+  }, (span) => {
+    const { deadlines, settings } = context
     let attempts = 0
     let mayHaveActed = false
     let lastStatus: number | undefined
-    const once = Effect.suspend(() => {
+    const timedOut = () =>
+      new TransportError({
+        operation,
+        reason: "Timeout",
+        mayHaveReachedServer: true,
+        detail: `no answer within ${Duration.format(settings.requestTimeout)}`
+      })
+    const failed = (error: AttemptError): Effect.Effect<never, AttemptError> => {
+      if (GlowmarktError.mayHaveActed(error)) mayHaveActed = true
+      return Effect.fail(error)
+    }
+    const once = Effect.flatMap(Scope.make(), (scope) => {
       attempts++
-      const probe: Probe = { status: undefined, headers: undefined }
+      const deadline = deadlines.start(scope)
       return attempt.pipe(
-        Effect.timeoutFail({
-          duration: settings.requestTimeout,
-          onTimeout: () =>
-            new TransportError({
-              operation,
-              reason: "Timeout",
-              mayHaveReachedServer: true,
-              detail: `no answer within ${Duration.format(settings.requestTimeout)}`
-            })
-        }),
-        Effect.catchAll((error: RawError | TransportError) =>
-          error instanceof TransportError ? Effect.fail(error) : mapError(operation, probe)(error)
-        ),
-        Effect.tapError((error) =>
-          Effect.sync(() => {
-            if (GlowmarktError.mayHaveActed(error)) mayHaveActed = true
-          })
-        ),
-        Effect.ensuring(Effect.sync(() => {
-          lastStatus = probe.status
-        })),
-        Effect.locally(currentProbe, probe)
+        Effect.provide(Context.make(Scope.Scope, scope).pipe(Context.add(CurrentAttempt, deadline))),
+        // Interrupted from outside: abort the request now.
+        Effect.onInterrupt(() => Effect.suspend(() => (deadlines.finish(deadline), Scope.close(scope, Exit.void)))),
+        Effect.matchCauseEffect({
+          onSuccess: (value) => {
+            deadlines.finish(deadline)
+            lastStatus = deadline.status
+            return Effect.succeed(value)
+          },
+          onFailure: (cause) => {
+            const timeout = deadlines.finish(deadline)
+            lastStatus = deadline.status
+            const error = Cause.failureOption(cause)
+            if (error._tag === "None") return Effect.failCause(cause as Cause.Cause<never>)
+            return timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline)(error.value)), failed)
+          }
+        })
       )
     })
     return once.pipe(
-      Effect.tapError((error) =>
-        isRetryable(operation)(error)
-          ? Effect.logDebug(`glowmarkt ${operation}: attempt ${attempts} failed (${error._tag})`)
-          : Effect.void
-      ),
-      Effect.retry(retrySchedule(settings.retry, operation)),
+      Effect.catchAll((error): Effect.Effect<A, AttemptError, Exclude<R, Scope.Scope | CurrentAttempt>> => {
+        if (!isRetryable(operation)(error) || settings.retry.times === 0) return Effect.fail(error)
+        // The schedule sees the first failure as its first input, as `Effect.retry` would.
+        let replayed = false
+        const again = Effect.suspend(() => replayed ? once : (replayed = true, Effect.fail(error)))
+        return Effect.retry(
+          again,
+          retrySchedule(settings.retry, operation).pipe(
+            // Logged by the schedule, after it has read the clock and before it sleeps: a test
+            // that waits for this line knows the time the delay is counted from.
+            Schedule.tapInput((error: AttemptError) =>
+              Effect.logDebug(`glowmarkt ${operation}: attempt ${attempts} failed (${error._tag})`)
+            )
+          )
+        )
+      }),
       Effect.catchIf(
         (error) => error._tag === "NotFoundError" && mayHaveActed && options?.onReplayNotFound !== undefined,
         () => Effect.sync(options!.onReplayNotFound!)
       ),
-      (effect) => effect as Effect.Effect<A, Mapped<E>, R>,
+      (effect) => effect as Effect.Effect<A, Mapped<E>, Exclude<R, Scope.Scope | CurrentAttempt>>,
       Effect.onExit((exit) =>
-        Effect.annotateCurrentSpan({
-          "glowmarkt.attempts": attempts,
-          ...(lastStatus === undefined ? {} : { "http.response.status_code": lastStatus }),
-          "glowmarkt.outcome": exit._tag === "Success" ? "success" : "failure"
+        Effect.sync(() => {
+          span.attribute("glowmarkt.attempts", attempts)
+          if (lastStatus !== undefined) span.attribute("http.response.status_code", lastStatus)
+          span.attribute("glowmarkt.outcome", exit._tag === "Success" ? "success" : "failure")
         })
       ),
       Effect.locallyWith(Headers.currentRedactedNames, redactedNames),
-      Effect.withSpan(`Glowmarkt.${operation}`, {
-        kind: "client",
-        attributes: { "glowmarkt.operation": operation, "glowmarkt.replay": replayOf[operation] },
-        // A span's call-site stack trace costs an Error per call, and from here it would only
-        // ever point at this line.
-        captureStackTrace: false
-      })
+      Effect.withParentSpan(span)
     )
   })

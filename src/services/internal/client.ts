@@ -15,6 +15,7 @@ import type { ApplicationId, AuthToken } from "../../schema/Identifiers.js"
 import { AdminAuth, applyAdmin } from "../Credentials.js"
 import { GlowmarktConfig } from "../GlowmarktConfig.js"
 import { withProbe } from "./call.js"
+import * as Deadlines from "./deadlines.js"
 
 /**
  * The `applicationId` and token of the current session call. Internal: callers provide a
@@ -25,9 +26,14 @@ export class SessionToken extends Context.Tag("effect-glowmarkt/internal/Session
   readonly token: AuthToken
 }>() {}
 
-/** Builds the derived clients from the configured `HttpClient`. */
+/**
+ * Builds the derived clients from the configured `HttpClient`, and starts the fiber that times
+ * out their attempts (it lives as long as the scope).
+ */
 export const makeClients = Effect.gen(function*() {
   const settings = yield* GlowmarktConfig
+  const deadlines = Deadlines.make(yield* Effect.clock, settings.requestTimeout)
+  yield* Effect.forkScoped(deadlines.watch)
   // The declaration carries the `/api/v0-1` prefix; the configured base URL ends with it.
   const origin = settings.baseUrl.slice(0, settings.baseUrl.length - basePath.length)
   const base = (yield* HttpClient.HttpClient).pipe(
@@ -35,7 +41,9 @@ export const makeClients = Effect.gen(function*() {
     HttpClient.mapRequest(HttpClientRequest.acceptJson),
     // The platform's own client span ends with the failed request in its exit: body (passwords)
     // and headers (keys, tokens) included. Each operation has its own span instead (see call.ts).
-    HttpClient.withTracerDisabledWhen(() => true)
+    HttpClient.withTracerDisabledWhen(() => true),
+    // Each attempt runs in a scope of its own: closing it aborts the request (see deadlines.ts).
+    HttpClient.withScope
   )
   const publicClient = yield* HttpApiClient.group(GlowmarktApi, { group: "public", httpClient: withProbe(base) })
   const adminClient = yield* HttpApiClient.group(GlowmarktApi, {
@@ -52,7 +60,7 @@ export const makeClients = Effect.gen(function*() {
           HttpClientRequest.setHeaders(request, { applicationId, token: Redacted.value(token) })))
     )
   })
-  return { settings, public: publicClient, admin: adminClient, session: sessionClient } as const
+  return { settings, deadlines, public: publicClient, admin: adminClient, session: sessionClient } as const
 })
 
 /** The derived clients. */

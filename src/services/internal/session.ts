@@ -5,22 +5,23 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { AccessDeniedError, type Operation } from "../../schema/GlowmarktError.js"
 import type { AuthToken } from "../../schema/Identifiers.js"
 import { type SessionError, UserSession } from "../Session.js"
-import { call, type CallSettings, type Mapped, type RawError } from "./call.js"
+import { call, type CallContext, type Mapped, type RawError } from "./call.js"
 import { SessionToken } from "./client.js"
 
 /** Runs a session-group call with the current session's token. */
 export const sessionCall = <A, E extends RawError>(
   operation: Operation,
-  settings: CallSettings,
-  attempt: Effect.Effect<A, E, SessionToken>
+  context: CallContext,
+  attempt: Effect.Effect<A, E, SessionToken | Scope.Scope>
 ): Effect.Effect<A, Mapped<E> | SessionError, UserSession> =>
   Effect.gen(function*() {
     const session = yield* UserSession
     const run = (token: AuthToken) =>
-      call(operation, settings, attempt).pipe(
+      call(operation, context, attempt).pipe(
         Effect.provideService(SessionToken, { applicationId: session.applicationId, token })
       )
     const token = yield* session.token

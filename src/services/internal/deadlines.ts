@@ -1,0 +1,104 @@
+/**
+ * The per-attempt request timeout, without a fiber per attempt.
+ *
+ * `Effect.timeout` forks the attempt and a sleeping fiber for every call. Both live as long as
+ * the request, so under concurrency they are promoted to the old generation and the garbage
+ * collector pays for them: it was the largest single cost of a call (BENCHMARKS.md). Here one
+ * fiber per client layer watches every attempt in flight instead:
+ *
+ * - an attempt runs its request in a `Scope` of its own (`HttpClient.withScope`: closing the
+ *   scope aborts the request through its `AbortSignal`, which every platform `HttpClient`
+ *   honours) and registers a deadline: one small object pushed on a queue;
+ * - all attempts of a layer have the same timeout, so deadlines are queued in the order they
+ *   fall due, and the watcher sleeps until the first one on the `Clock` it was started with
+ *   (`TestClock` moves it in tests); an attempt that ends first just marks its entry finished;
+ * - when a deadline passes, the watcher marks the entry timed out and closes its scope, and the
+ *   attempt fails with the abort, which `call` reports as a `TransportError` `Timeout`.
+ *
+ * @internal
+ */
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+
+/** One attempt's deadline; also where the attempt's response status is recorded. */
+export interface Deadline {
+  readonly at: number
+  /** The attempt's scope while it runs; `undefined` once it has finished or timed out. */
+  scope: Scope.CloseableScope | undefined
+  timedOut: boolean
+  /**
+   * The status of the attempt's response, when there was one: the derived client's decoding
+   * errors do not carry it, and `call` needs it to name the error.
+   */
+  status: number | undefined
+}
+
+export interface Deadlines {
+  /** Registers an attempt that runs in `scope`. */
+  readonly start: (scope: Scope.CloseableScope) => Deadline
+  /** The attempt has ended: whether its deadline passed first. */
+  readonly finish: (deadline: Deadline) => boolean
+  /** The watcher: runs until interrupted (forked in the client layer's scope). */
+  readonly watch: Effect.Effect<never>
+}
+
+/** Compact the queue once this many finished entries sit at its head. */
+const compactAfter = 1024
+
+export const make = (clock: Clock.Clock, timeout: Duration.Duration): Deadlines => {
+  const timeoutMillis = Duration.toMillis(timeout)
+  let queue: Array<Deadline> = []
+  let head = 0
+  let wake: (() => void) | undefined
+
+  const start = (scope: Scope.CloseableScope): Deadline => {
+    const deadline: Deadline = {
+      at: clock.unsafeCurrentTimeMillis() + timeoutMillis,
+      scope,
+      timedOut: false,
+      status: undefined
+    }
+    queue.push(deadline)
+    if (wake !== undefined) {
+      const resume = wake
+      wake = undefined
+      resume()
+    }
+    return deadline
+  }
+
+  const finish = (deadline: Deadline): boolean => {
+    deadline.scope = undefined
+    return deadline.timedOut
+  }
+
+  const idle = Effect.async<void>((resume) => {
+    wake = () => resume(Effect.void)
+  })
+
+  const step: Effect.Effect<void> = Effect.suspend(() => {
+    while (head < queue.length && queue[head]!.scope === undefined) head++
+    if (head === queue.length) {
+      queue = []
+      head = 0
+      return idle
+    }
+    if (head >= compactAfter) {
+      queue = queue.slice(head)
+      head = 0
+    }
+    const first = queue[head]!
+    const wait = first.at - clock.unsafeCurrentTimeMillis()
+    if (wait > 0) return clock.sleep(Duration.millis(wait))
+    head++
+    const scope = first.scope!
+    first.scope = undefined
+    first.timedOut = true
+    return Scope.close(scope, Exit.void)
+  })
+
+  return { start, finish, watch: Effect.forever(step) }
+}
