@@ -339,6 +339,22 @@ export const retrySchedule = (policy: RetryPolicy, operation: Operation) =>
     Schedule.modifyDelay(([, error], delay) => Option.getOrElse(retryAfter(error), () => delay))
   )
 
+/**
+ * `Effect.retry(schedule)` that costs nothing until it is needed: the effect runs once, and
+ * only a failure that `retryable` accepts builds the schedule, which then sees that failure as
+ * its first input, as it would under `Effect.retry`.
+ */
+export const retryAfterFailure = <E, Out, R2>(
+  retryable: (error: E) => boolean,
+  schedule: () => Schedule.Schedule<Out, E, R2>
+) =>
+<A, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | R2> =>
+  Effect.catchAll(effect, (error) => {
+    if (!retryable(error)) return Effect.fail(error)
+    let replayed = false
+    return Effect.retry(Effect.suspend(() => replayed ? effect : (replayed = true, Effect.fail(error))), schedule())
+  })
+
 // ---------------------------------------------------------------------------------------------
 // The call
 
@@ -416,13 +432,9 @@ export const call = <A, E extends RawError, R>(
       )
     })
     return once.pipe(
-      Effect.catchAll((error): Effect.Effect<A, AttemptError, Exclude<R, Scope.Scope | CurrentAttempt>> => {
-        if (!isRetryable(operation)(error) || settings.retry.times === 0) return Effect.fail(error)
-        // The schedule sees the first failure as its first input, as `Effect.retry` would.
-        let replayed = false
-        const again = Effect.suspend(() => replayed ? once : (replayed = true, Effect.fail(error)))
-        return Effect.retry(
-          again,
+      retryAfterFailure(
+        (error) => settings.retry.times > 0 && isRetryable(operation)(error),
+        () =>
           retrySchedule(settings.retry, operation).pipe(
             // Logged by the schedule, after it has read the clock and before it sleeps: a test
             // that waits for this line knows the time the delay is counted from.
@@ -430,8 +442,7 @@ export const call = <A, E extends RawError, R>(
               Effect.logDebug(`glowmarkt ${operation}: attempt ${attempts} failed (${error._tag})`)
             )
           )
-        )
-      }),
+      ),
       Effect.catchIf(
         (error) => error._tag === "NotFoundError" && mayHaveActed && options?.onReplayNotFound !== undefined,
         () => Effect.sync(options!.onReplayNotFound!)

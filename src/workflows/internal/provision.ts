@@ -26,6 +26,7 @@ import type { DirectoryId, Username } from "../../schema/Identifiers.js"
 import type { AddUserRes } from "../../schema/Models.js"
 import type { AdminAuth } from "../../services/Credentials.js"
 import type * as Users from "../../services/Users.js"
+import { retryAfterFailure } from "../../services/internal/call.js"
 import { isAlreadyExists, isTransient, mayHaveActed, retryAfterMillis } from "./classify.js"
 
 /** What a provisioning can fail with. */
@@ -121,7 +122,7 @@ export const reconcileCreate = (
       )
     })
 
-    const schedule = Schedule.exponential(retry.baseDelay, 2).pipe(
+    const schedule = () => Schedule.exponential(retry.baseDelay, 2).pipe(
       Schedule.jittered,
       Schedule.modifyDelay((_, delay) => Duration.min(delay, retry.maxDelay)),
       Schedule.intersect(Schedule.recurs(Math.max(0, retry.attempts - 1))),
@@ -134,7 +135,7 @@ export const reconcileCreate = (
     )
 
     return yield* once.pipe(
-      Effect.retry(schedule),
+      retryAfterFailure((error) => error._tag === "RetryCreate", schedule),
       Effect.catchTag("RetryCreate", (e) => Effect.fail(e.cause))
     )
   })
