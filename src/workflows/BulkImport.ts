@@ -420,6 +420,17 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
       : yield* fs.open(options.resultsFile, { flag: "a" })
     const encoder = new TextEncoder()
     if (results !== undefined && !previous.endsWithNewline) yield* results.writeAll(encoder.encode("\n"))
+    // Result lines are appended in batches: one write per record cost more than the record's
+    // request (BENCHMARKS.md). A run that is killed loses at most the last batch; a rerun sends
+    // those records again and the server's "already exists" makes them `existing`.
+    const pending: Array<string> = []
+    let flushedAt = yield* Clock.currentTimeMillis
+    const flush = Effect.suspend(() => {
+      if (results === undefined || pending.length === 0) return Effect.void
+      const text = pending.join("")
+      pending.length = 0
+      return results.writeAll(encoder.encode(text))
+    })
 
     const one = (raw: unknown, index: number): Effect.Effect<RecordResult, never, AdminAuth> => {
       const record = index + 1
@@ -482,12 +493,16 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
             stats.skipped++
             break
         }
+        const now = yield* Clock.currentTimeMillis
         if (results !== undefined) {
-          const line = toLine(result, new Date(yield* Clock.currentTimeMillis))
-          if (Option.isSome(line)) yield* results.writeAll(encoder.encode(`${line.value}\n`))
+          const line = toLine(result, new Date(now))
+          if (Option.isSome(line)) pending.push(`${line.value}\n`)
+          if (pending.length >= flushLines || now - flushedAt >= flushInterval) {
+            flushedAt = now
+            yield* flush
+          }
         }
         if (options?.onProgress !== undefined) {
-          const now = yield* Clock.currentTimeMillis
           if (now - stats.lastProgressAt >= interval) {
             stats.lastProgressAt = now
             yield* options.onProgress(progressOf(stats, now, total))
@@ -499,13 +514,22 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
       Stream.zipWithIndex,
       Stream.mapEffect(([raw, index]) => one(raw, Number(index)), { concurrency, unordered: true }),
       Stream.tap(account),
+      Stream.concat(Stream.execute(flush)),
       Stream.ensuring(
-        options?.onProgress === undefined
-          ? Effect.void
-          : Effect.flatMap(Clock.currentTimeMillis, (now) => options.onProgress!(progressOf(stats, now, total)))
+        Effect.zipRight(
+          // After a failure or an interruption, what has finished is still written if it can be.
+          Effect.ignore(flush),
+          options?.onProgress === undefined
+            ? Effect.void
+            : Effect.flatMap(Clock.currentTimeMillis, (now) => options.onProgress!(progressOf(stats, now, total)))
+        )
       )
     )
   }))
+
+/** A batch of result lines is written when it has this many lines, or is this old (ms). */
+const flushLines = 256
+const flushInterval = 200
 
 const newStats = Effect.map(Clock.currentTimeMillis, (now): Stats => ({
   startedAt: now,
