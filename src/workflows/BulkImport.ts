@@ -14,7 +14,7 @@
  *
  * Memory stays bounded whatever the input size: the input is read as a stream of lines, at
  * most `concurrency` records are in flight, and results are appended to the file as they
- * finish, never collected. The one thing that grows is the set of usernames that a previous
+ * finish (in batches of up to 256 lines or 200 ms), never collected. The one thing that grows is the set of usernames that a previous
  * run finished (read from the results file, to skip them): keys only.
  *
  * @since 0.1.0
@@ -164,7 +164,10 @@ export interface Options {
   readonly ratePerSecond?: number | undefined
   /** How a failed create is reconciled and sent again. */
   readonly retry?: RetryOptions | undefined
-  /** The NDJSON results file: read first (its finished records are skipped), appended to as records finish. */
+  /**
+   * The NDJSON results file: read first (its finished records are skipped), appended to as
+   * records finish, in batches (a killed run loses at most the last one: see docs/WORKFLOWS.md).
+   */
   readonly resultsFile?: string | undefined
   /** The number of records, when known: for `etaSeconds`. */
   readonly total?: number | undefined
