@@ -53,7 +53,10 @@ export interface Settings {
   readonly applicationId: Option.Option<ApplicationId>
   /** Used by the calls that carry a directory id when the call names none. */
   readonly directoryId: Option.Option<DirectoryId>
-  /** The longest one attempt may take, from sending to the decoded answer. */
+  /**
+   * The longest one attempt may take, from sending to the decoded answer, on the Effect `Clock`.
+   * A late attempt is aborted through its request's `AbortSignal` (see `internal/deadlines.ts`).
+   */
   readonly requestTimeout: Duration.Duration
   /** How transient failures are retried. */
   readonly retry: RetryPolicy
