@@ -49,9 +49,11 @@ export const spawnRunner = (options: Record<string, unknown> & { readonly name: 
     for (const w of waiters) w()
   })
   let exited = false
+  let exitStatus = ""
   const exitedPromise = new Promise<void>((resolve) =>
-    child.on("exit", () => {
+    child.on("exit", (code, signal) => {
       exited = true
+      exitStatus = signal === null ? `code ${code}` : `signal ${signal}`
       for (const w of waiters) w()
       resolve()
     })
@@ -72,7 +74,13 @@ export const spawnRunner = (options: Record<string, unknown> & { readonly name: 
           } else if (exited) {
             waiters.delete(check)
             clearTimeout(timer)
-            reject(new Error(`runner ${options.name} exited; stderr:\n${stderr.slice(-3000)}`))
+            reject(
+              new Error(
+                `runner ${options.name} exited (${exitStatus}); last events: ${
+                  JSON.stringify(events.slice(-5)).slice(-2000)
+                }; stderr:\n${stderr.slice(-3000)}`
+              )
+            )
           }
         }
         const timer = setTimeout(() => {
