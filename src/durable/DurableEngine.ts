@@ -34,6 +34,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import type * as Redacted from "effect/Redacted"
 import { mkdirSync } from "node:fs"
 import { hostname } from "node:os"
@@ -85,6 +86,14 @@ const sharding = (timing: Timing, runner: RunnerAddress): ShardingConfig.Shardin
   }
 }
 
+/**
+ * Runners that start together on an empty PostgreSQL database create the cluster's tables at the
+ * same moment, and `CREATE TABLE IF NOT EXISTS` is not safe against that: one of them can fail
+ * with a unique violation in the catalog (seen in 2 of 6 simultaneous starts). By the time it
+ * tries again the tables are there, so the storage layers are built again a few times.
+ */
+const concurrentMigrations = Schedule.spaced("250 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(4)))
+
 /** A runner that exchanges everything through the SQL database (no network between runners). */
 const sqlRunner = (
   config: ShardingConfig.ShardingConfig["Type"],
@@ -93,9 +102,11 @@ const sqlRunner = (
   ClusterWorkflowEngine.layer.pipe(
     Layer.provideMerge(Sharding.layer),
     Layer.provideMerge(Runners.layerNoop),
-    Layer.provideMerge(SqlMessageStorage.layer),
+    Layer.provideMerge(Layer.retry(SqlMessageStorage.layer, concurrentMigrations)),
     Layer.provide([
-      runnerStorage === "memory" ? RunnerStorage.layerMemory : Layer.orDie(SqlRunnerStorage.layer),
+      runnerStorage === "memory"
+        ? RunnerStorage.layerMemory
+        : Layer.orDie(Layer.retry(SqlRunnerStorage.layer, concurrentMigrations)),
       RunnerHealth.layerNoop
     ]),
     Layer.provide(ShardingConfig.layer(config)),
