@@ -7,9 +7,10 @@
  *   npm run bench -- --only overhead,flows,bulk
  *   npm run bench -- --bulk-heap-cap 0   # no second, heap-capped bulk run (default: 96 MB; 0 under --quick)
  *
- * Every section runs in its own child process (node + tsx), and every server too: the minimal
- * node:http server of the overhead section, and the simulator of the bulk section (one per
- * size, so that the users it holds are not in the importer's RSS). See BENCHMARKS.md.
+ * Every section runs in its own child process (on the tsc output; under tsx with --tsx), and
+ * every server too: the minimal node:http server of the overhead section, and the server of the
+ * bulk section (one per run, so that the users it holds are not in the importer's RSS). See
+ * BENCHMARKS.md.
  */
 import { execSync } from "node:child_process"
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
