@@ -192,6 +192,18 @@ describe("retries", () => {
       expect(server.requests).toHaveLength(1)
     }))
 
+  it.scoped("a Retry-After date is counted on the Effect clock", () =>
+    Effect.gen(function*() {
+      // The test clock starts at 0: this date is 90 s after it (Date.now() would make it long past).
+      const server = yield* scripted(() => ({ status: 429, headers: { "retry-after": new Date(90_000).toUTCString() } }))
+      const error = yield* register.pipe(
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: policy })),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "UnexpectedStatusError", status: 429, retryAfterSeconds: 90 })
+      expect(server.requests).toHaveLength(1)
+    }))
+
   it.scoped("a refused connection is retried even for register: the server never saw it", () =>
     recorded((recording) =>
       Effect.gen(function*() {

@@ -13,6 +13,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
@@ -226,13 +227,14 @@ export type AttemptError =
   | InvalidInputError
   | CallError
 
-const retryAfterOf = (headers: Headers.Headers | undefined): number | undefined => {
-  const value = headers === undefined ? undefined : Option.getOrUndefined(Headers.get(headers, "retry-after"))
+/** `Retry-After` in seconds: a number of seconds, or an HTTP date counted from `nowMillis`. */
+const retryAfterOf = (headers: Headers.Headers, nowMillis: number): number | undefined => {
+  const value = Option.getOrUndefined(Headers.get(headers, "retry-after"))
   if (value === undefined) return undefined
   const seconds = Number(value)
   if (Number.isFinite(seconds) && seconds >= 0) return seconds
   const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowMillis) / 1000))
 }
 
 const mapError = (operation: Operation, attempt: Deadline) => (error: RawError): Effect.Effect<never, AttemptError> => {
@@ -266,8 +268,9 @@ const mapError = (operation: Operation, attempt: Deadline) => (error: RawError):
     return response.text.pipe(
       Effect.timeout(Duration.seconds(2)),
       Effect.orElseSucceed(() => ""),
-      Effect.flatMap((body) => {
-        const retryAfterSeconds = retryAfterOf(response.headers)
+      Effect.zip(Clock.currentTimeMillis),
+      Effect.flatMap(([body, now]) => {
+        const retryAfterSeconds = retryAfterOf(response.headers, now)
         return Effect.fail(
           new UnexpectedStatusError({
             operation,
