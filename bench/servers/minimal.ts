@@ -24,20 +24,14 @@ const server = createServer((req, res) => {
     res.end(active)
     return
   }
-  if (req.method === "POST" && url === "/api/v0-1/user") {
-    req.on("data", () => {})
-    req.on("end", () => {
-      res.writeHead(200, { ...json, "content-length": active.length })
-      res.end(active)
-    })
-    return
-  }
-  if (req.method === "POST" && url === "/api/v0-1/register") {
+  // An admin create answers an active user, a registration an unverified one.
+  const created = req.method !== "POST" ? undefined : url === "/api/v0-1/user" ? active : url === "/api/v0-1/register" ? unverified : undefined
+  if (created !== undefined) {
     // Drain the body, as a real server would, before answering.
     req.on("data", () => {})
     req.on("end", () => {
-      res.writeHead(200, { ...json, "content-length": unverified.length })
-      res.end(unverified)
+      res.writeHead(200, { ...json, "content-length": created.length })
+      res.end(created)
     })
     return
   }
