@@ -1,10 +1,12 @@
 /**
  * A lazy token bucket: `ratePerSecond` tokens a second, bursts of up to `burst`.
  *
- * Unlike `effect/RateLimiter` (whose refill fiber wakes once per token, a thousand times a
- * second at high rates), this one keeps no fiber: each taker computes from the `Clock` when
- * its token is due, reserves it (the balance may go below zero) and sleeps until then. Takers
- * are served in the order they ask; the `Clock` makes it testable with `TestClock`.
+ * Not `effect/RateLimiter`: its token bucket (effect 3.22) rounds the time per token up to whole
+ * milliseconds (300 a second becomes 4 ms a token, 250 a second; nothing above 1,000 a second)
+ * and refills from a fiber that wakes once per token. This one keeps no fiber and counts in
+ * fractions of a token: each taker computes from the `Clock` when its token is due, reserves it
+ * (the balance may go below zero) and sleeps until then. Takers are served in the order they
+ * ask; the `Clock` makes it testable with `TestClock`.
  *
  * @internal
  */
