@@ -650,8 +650,6 @@ export class DurableOnboarding extends Context.Tag("effect-glowmarkt/durable/Dur
   Service
 >() {}
 
-const invalid = invalidInput
-
 const placeholderSettings: FlowSettings = { codeTimeoutMillis: 1, maxResends: 0, maxWrongCodes: 1 }
 
 /**
@@ -715,7 +713,7 @@ export const make = (
     const startRegistration: Service["startRegistration"] = (input) =>
       Effect.gen(function*() {
         const i = yield* Schema.decodeUnknown(Users.RegisterInput)(input).pipe(
-          Effect.mapError((e) => invalid("startRegistration", e))
+          Effect.mapError((e) => invalidInput("startRegistration", e))
         )
         const applicationId = yield* applicationIdOf("startRegistration", i.applicationId)
         const directoryId = i.directoryId ?? Option.getOrUndefined(glowmarkt.directoryId)
@@ -734,7 +732,7 @@ export const make = (
     const startPasswordReset: Service["startPasswordReset"] = (input) =>
       Effect.gen(function*() {
         const i = yield* Schema.decodeUnknown(Users.ResetPasswordInput.pipe(Schema.omit("code")))(input).pipe(
-          Effect.mapError((e) => invalid("startPasswordReset", e))
+          Effect.mapError((e) => invalidInput("startPasswordReset", e))
         )
         const applicationId = yield* applicationIdOf("startPasswordReset", i.applicationId)
         const nonce = input.nonce ?? ""
@@ -775,7 +773,7 @@ export const make = (
     const submitCode: Service["submitCode"] = (flow, code) =>
       Effect.gen(function*() {
         const valid = yield* Schema.decodeUnknown(VerificationCode)(code).pipe(
-          Effect.mapError((e) => invalid("submitCode", e))
+          Effect.mapError((e) => invalidInput("submitCode", e))
         )
         const { executionId, username, workflow } = yield* locate("submitCode", flow)
         const result = yield* poll(flow, executionId)

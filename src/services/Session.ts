@@ -142,12 +142,11 @@ export const make = (options: Options): Effect.Effect<Service, SessionError, Aut
 
     const refresh = (held: Option.Option<Held>, now: number): Effect.Effect<Held, SessionError> => {
       const stillValid = Option.filter(held, (h) => h.expiresAt.getTime() > now)
-      const relogin = login
       return Option.match(stillValid, {
-        onNone: () => relogin,
+        onNone: () => login,
         onSome: (h) =>
           auth.renew(h.token, { applicationId }).pipe(
-            Effect.catchAll((error) => Option.isSome(credentials) ? relogin : Effect.fail(error))
+            Effect.catchAll((error) => Option.isSome(credentials) ? login : Effect.fail(error))
           )
       }).pipe(Effect.withSpan("Glowmarkt.session.refresh"))
     }
