@@ -7,7 +7,6 @@ export * as GlowmarktApi from "./schema/GlowmarktApi.js"
 export * as GlowmarktError from "./schema/GlowmarktError.js"
 export * as Identifiers from "./schema/Identifiers.js"
 export * as Models from "./schema/Models.js"
-export * as WireErrors from "./schema/WireErrors.js"
 
 export * as Auth from "./services/Auth.js"
 export * as Credentials from "./services/Credentials.js"
@@ -20,11 +19,18 @@ export * as BulkImport from "./workflows/BulkImport.js"
 export * as CodeSource from "./workflows/CodeSource.js"
 export * as Onboarding from "./workflows/Onboarding.js"
 export * as Provisioning from "./workflows/Provisioning.js"
-export * as WorkflowError from "./workflows/WorkflowError.js"
+export * as CodePolicy from "./workflows/CodePolicy.js"
+export * as FlowError from "./workflows/FlowError.js"
 
 export {
   AccessDeniedError,
+  AlreadyVerifiedError,
   BadRequestError,
+  CodeRejectedError,
+  InvalidCredentialsError,
+  TokenRejectedError,
+  UnknownUserError,
+  UsernameTakenError,
   InvalidConfigError,
   InvalidInputError,
   NotFoundError,
@@ -33,3 +39,5 @@ export {
   UnexpectedResponseError,
   UnexpectedStatusError
 } from "./schema/GlowmarktError.js"
+
+export { CodeNotReceivedError, FlowCompletedError, TooManyWrongCodesError } from "./workflows/FlowError.js"

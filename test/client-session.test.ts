@@ -110,7 +110,7 @@ describe("user session", () => {
         Effect.flip,
         Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
       )
-      expect(error).toMatchObject({ _tag: "AccessDeniedError", operation: "updateUsernameUserId" })
+      expect(error).toMatchObject({ _tag: "TokenRejectedError", operation: "updateUsernameUserId" })
       expect(calls(server.requests, "PUT", "/user/u-1/username")).toHaveLength(2)
       expect(calls(server.requests, "POST", "/auth")).toHaveLength(2)
     }))
@@ -129,7 +129,7 @@ describe("user session", () => {
         Effect.flip,
         Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
       )
-      expect(error._tag).toBe("AccessDeniedError")
+      expect(error).toMatchObject({ _tag: "TokenRejectedError", operation: "updateUsernameUserId" })
       expect(calls(server.requests, "GET", "/auth")[0]!.headers.token).toBe("existing-jwt")
       expect(calls(server.requests, "PUT", "/user/u-1/username")).toHaveLength(1)
       expect(calls(server.requests, "POST", "/auth")).toHaveLength(0)
@@ -143,7 +143,7 @@ describe("user session", () => {
         Effect.flip,
         Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
       )
-      expect(error).toMatchObject({ _tag: "AccessDeniedError", operation: "usernamelogin" })
+      expect(error).toMatchObject({ _tag: "InvalidCredentialsError", operation: "usernamelogin" })
       expect(server.requests).toHaveLength(1)
     }))
 })

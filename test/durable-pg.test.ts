@@ -87,7 +87,7 @@ layer(Simulator.layerServer({ seed: "durable-pg" }), { excludeTestServices: true
           for (const username of users) r1.send({ cmd: "result", username })
           return Promise.all(users.map((u) => r1.waitFor((e) => e.event === "result" && e.username === u, 45_000)))
         })
-        for (const r of results) expect(r).toMatchObject({ ok: true, value: { alreadyRegistered: false, wrongCodes: 0 } })
+        for (const r of results) expect(r).toMatchObject({ ok: true, value: { outcome: "verified", resumed: false, wrongCodes: 0 } })
 
         // r2's flows were finished by r1, from their persisted state: verified there, not re-registered
         const r1Calls = r1.events.filter((e) => e.event === "call")

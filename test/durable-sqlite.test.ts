@@ -76,7 +76,7 @@ layer(Simulator.layerServer({ seed: "durable-sqlite" }), { excludeTestServices: 
             })
             expect(result).toMatchObject({
               ok: true,
-              value: { username, alreadyRegistered: false, codesRequested: 1, wrongCodes: 0 }
+              value: { username, outcome: "verified", resumed: false, codesSent: 1, wrongCodes: 0 }
             })
 
             const counters = yield* sim.counters

@@ -16,7 +16,10 @@ const program = Onboarding.registerAndVerify({
   password: Redacted.make("correct horse battery staple")
 }).pipe(
   Effect.tap((user) => Effect.log(`${user.username} is ${user.outcome}`)),
-  Effect.catchTags({ UsernameTaken: (e) => Effect.logWarning(e.message), CodeNotReceived: (e) => Effect.logWarning(e.message) })
+  Effect.catchTags({
+    UsernameTakenError: (e) => Effect.logWarning(e.message),
+    CodeNotReceivedError: (e) => Effect.logWarning(e.message)
+  })
 )
 const MainLive = Layer.mergeAll(Glowmarkt.layer, CodeSource.layerTerminal).pipe(
   Layer.provide(GlowmarktConfig.layerConfig()),

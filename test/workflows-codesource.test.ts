@@ -27,7 +27,7 @@ describe("CodeSource", () => {
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit)).toBe(true)
       const error = yield* Effect.flip(exit)
-      expect(error).toMatchObject({ _tag: "CodeNotReceived", reason: "timeout", waitedMillis: 600_000 })
+      expect(error).toMatchObject({ _tag: "CodeNotReceivedError", reason: "timeout", waitedMillis: 600_000 })
       expect(error.message).toMatch(/run the flow again/)
     }))
 
@@ -58,7 +58,7 @@ describe("CodeSource", () => {
         Effect.fork
       )
       yield* TestClock.adjust("1 minute")
-      expect((yield* Effect.flip(Fiber.join(fiber)))._tag).toBe("CodeNotReceived")
+      expect((yield* Effect.flip(Fiber.join(fiber)))._tag).toBe("CodeNotReceivedError")
       expect(yield* registry.waiting).toEqual([])
     }))
 

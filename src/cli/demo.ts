@@ -113,7 +113,7 @@ export const walkThrough = (options: { readonly users: number }) =>
         yield* check(Option.exists(snapshot, (u) => u.status === "active"), "the simulator does not hold an active user")
         return [
           `registered ${onboarded.username} with password ${mask}: user ${userId}`,
-          `verified after ${onboarded.rounds} code${onboarded.rounds === 1 ? "" : "s"}: status active`
+          `verified after ${onboarded.codesSent} code${onboarded.codesSent === 1 ? "" : "s"}: status active`
         ]
       })
     )
@@ -146,13 +146,13 @@ export const walkThrough = (options: { readonly users: number }) =>
     yield* step(
       "request reset → reset → log in with the new password (Onboarding.resetPassword)",
       Effect.gen(function*() {
-        const issued = yield* Onboarding.resetPassword({
+        const { token: issued } = yield* Onboarding.resetPassword({
           username: fixtures.renamedTo,
           email: fixtures.email,
           newPassword
         }, { codeTimeout: Duration.seconds(5) }).pipe(Effect.provideService(CodeSource.CodeSource, source))
         const old = yield* Effect.either(auth.login({ username: fixtures.renamedTo, password }))
-        yield* check(old._tag === "Left" && old.left._tag === "AccessDeniedError", "the old password still works")
+        yield* check(old._tag === "Left" && old.left._tag === "InvalidCredentialsError", "the old password still works")
         return [
           `new password ${mask} set; logged in with it: token ${mask}, expires ${issued.expiresAt.toISOString()}`,
           `the old password is refused (401)`

@@ -31,6 +31,7 @@ export const summaryRows = (
   ["created", String(summary.created)],
   ["existing", String(summary.existing)],
   ["failed", String(summary.failed)],
+  ...(summary.unknown > 0 ? [["unknown (check)", String(summary.unknown)] as const] : []),
   ...(summary.skipped > 0 ? [["skipped (done before)", String(summary.skipped)] as const] : []),
   ["requests", String(summary.requests)],
   ["retries", String(summary.retries)],
@@ -61,17 +62,17 @@ export const table = (rows: ReadonlyArray<readonly [string, string]>): ReadonlyA
  */
 export const progressCallback = (sink: Progress.Sink, total: number, label?: string) => {
   const display = Progress.make({ total, sink, label })
-  const tally = (p: BulkImport.Progress) =>
-    `created ${p.created} · existing ${p.existing} · failed ${p.failed}${p.skipped > 0 ? ` · skipped ${p.skipped}` : ""}`
+  const tally = (p: Pick<BulkImport.Progress, "created" | "existing" | "failed" | "unknown" | "skipped">) =>
+    `created ${p.created} · existing ${p.existing} · failed ${p.failed}${p.unknown > 0 ? ` · unknown ${p.unknown}` : ""}${
+      p.skipped > 0 ? ` · skipped ${p.skipped}` : ""
+    }`
   return {
     onProgress: (p: BulkImport.Progress) => Effect.sync(() => display.update({ done: p.done, tally: tally(p) })),
     finish: (summary: BulkImport.Summary) =>
       Effect.sync(() =>
         display.finish({
           done: summary.records,
-          tally: `created ${summary.created} · existing ${summary.existing} · failed ${summary.failed}${
-            summary.skipped > 0 ? ` · skipped ${summary.skipped}` : ""
-          }`
+          tally: tally(summary)
         })
       )
   }
@@ -137,10 +138,11 @@ export const command = Command.make(
       } else {
         yield* Console.log(table(summaryRows(summary)).join("\n"))
       }
-      if (summary.failed > 0) {
+      if (summary.failed + summary.unknown > 0) {
         return yield* new CommandFailed({
-          message: `${summary.failed} of ${summary.records} records failed (reasons in ${resultsFile}); ` +
-            `fix them and run the same command again: finished records are skipped`
+          message: `${summary.failed} of ${summary.records} records failed and ${summary.unknown} are unknown ` +
+            `(reasons in ${resultsFile}); fix the failed ones and run the same command again: finished records ` +
+            `are skipped, unknown ones are checked`
         })
       }
     }).pipe(Config.withClient(o, path))

@@ -199,3 +199,34 @@ export class GlowmarktApi extends HttpApi.make("glowmarkt")
   .add(SessionGroup)
   .prefix(basePath)
 {}
+
+type GroupsOf<Api> = Api extends HttpApi.HttpApi<infer _Id, infer Groups, infer _E, infer _R> ? Groups : never
+
+/**
+ * The operations of the User System, by their swagger operationId: the names of the endpoints
+ * declared above, so an endpoint added to the declaration is an operation everywhere (its
+ * retry rule and error policy must then be written, or the package does not compile).
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export type OperationId = HttpApiEndpoint.HttpApiEndpoint.Name<
+  HttpApiGroup.HttpApiGroup.Endpoints<GroupsOf<typeof GlowmarktApi>>
+>
+
+/**
+ * Every {@link OperationId}, read off the declaration, in declaration order.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const operationIds: readonly [OperationId, ...Array<OperationId>] = (() => {
+  const out: Array<OperationId> = []
+  HttpApi.reflect(GlowmarktApi, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint }) => {
+      out.push(endpoint.name as OperationId)
+    }
+  })
+  return out as unknown as readonly [OperationId, ...Array<OperationId>]
+})()

@@ -8,39 +8,29 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { type OperationId, operationIds } from "./GlowmarktApi.js"
 
 /**
- * The operations of the User System, by their swagger operationId.
+ * The operations of the User System, by their swagger operationId (read off the `HttpApi`
+ * declaration: see `GlowmarktApi.operationIds`).
  *
+ * @category models
  * @since 0.1.0
  */
-export const Operation = Schema.Literal(
-  "addUser",
-  "createUser",
-  "getUserbyUsername",
-  "getUserbyId",
-  "deleteUserbyId",
-  "generateUserVerificationToken",
-  "verifyUser",
-  "generateUserPasswordResetToken",
-  "resetPasswordUser",
-  "updateUsernameUserId",
-  "usernamelogin",
-  "tokencheck",
-  "newToken",
-  "deleteToken"
-)
+export const Operation = Schema.Literal(...operationIds)
 /** @since 0.1.0 */
-export type Operation = typeof Operation.Type
+export type Operation = OperationId
 
 /**
- * 400: the server refused the request's content (`missing elements`, `incorrect elements`, a
- * username that is taken, a wrong or expired code).
+ * 400 that the library does not recognise as one of the domain errors below (`missing
+ * elements`, `incorrect elements`, ...): the values sent will not succeed unchanged.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class BadRequestError extends Schema.TaggedError<BadRequestError>()("BadRequestError", {
   operation: Operation,
+  /** What the server said: at most a few hundred characters, the call's secrets redacted. */
   serverMessage: Schema.String
 }) {
   /** @since 0.1.0 */
@@ -53,8 +43,161 @@ export class BadRequestError extends Schema.TaggedError<BadRequestError>()("BadR
 }
 
 /**
- * 401: the credentials (or the password, or the token) were not accepted.
+ * The username is already registered in the directory (`400 user already exists`): by
+ * someone else, or by an earlier run whose answer was lost (the flows tell these apart).
  *
+ * @category errors
+ * @since 0.1.0
+ */
+export class UsernameTakenError extends Schema.TaggedError<UsernameTakenError>()("UsernameTakenError", {
+  operation: Operation,
+  username: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 400
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `The username ${this.username} is already registered (${this.operation}): choose another username, ` +
+      `or, if it is this user's, log in or reset its password`
+  }
+}
+
+/**
+ * The user is already verified (`400 user already verified`): there is no code to send or
+ * check; the user can log in.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AlreadyVerifiedError extends Schema.TaggedError<AlreadyVerifiedError>()("AlreadyVerifiedError", {
+  operation: Operation,
+  username: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 400
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.username} is already verified (${this.operation}); nothing to do: the user can log in`
+  }
+}
+
+/**
+ * Why a code was refused.
+ *
+ * - `wrong`: not the pending code; the pending code stays valid (until too many wrong tries).
+ * - `expired`: the code's lifetime passed; it is void.
+ * - `tooManyAttempts`: this wrong code was one too many; the pending code is void.
+ * - `noPendingCode`: no code is pending (never sent, used, voided).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const CodeRejection = Schema.Literal("wrong", "expired", "tooManyAttempts", "noPendingCode")
+/** @since 0.1.0 */
+export type CodeRejection = typeof CodeRejection.Type
+
+/**
+ * The emailed 4-digit code was refused (wrong, expired, used up, or none pending). `reason`
+ * says which; all but `wrong` void the code: request a new one.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CodeRejectedError extends Schema.TaggedError<CodeRejectedError>()("CodeRejectedError", {
+  operation: Operation,
+  reason: CodeRejection,
+  /** What the server said: at most a few hundred characters, the call's secrets redacted. */
+  serverMessage: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 400
+  /** Whether the pending code is void, so only a new code can succeed. */
+  get codeIsVoid(): boolean {
+    return this.reason !== "wrong"
+  }
+  /** @since 0.1.0 */
+  override get message(): string {
+    const what = this.reason === "wrong"
+      ? "the code is wrong; the code that was sent is still valid: enter it again"
+      : this.reason === "expired"
+      ? "the code expired: request a new one"
+      : this.reason === "tooManyAttempts"
+      ? "too many wrong codes were entered, the code is void: request a new one"
+      : "no code is pending: request a new one"
+    return `Glowmarkt refused the code for ${this.operation} (${this.serverMessage}): ${what}`
+  }
+}
+
+/**
+ * Nobody has this username in the application (`400 user not found`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class UnknownUserError extends Schema.TaggedError<UnknownUserError>()("UnknownUserError", {
+  operation: Operation,
+  username: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 400
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `No user ${this.username} in this application (${this.operation}): check the spelling, ` +
+      `or register the user first`
+  }
+}
+
+/**
+ * 401 to a call that carries a username and password in its body (login, requesting a code,
+ * verifying): the pair was refused. The password is wrong, the user does not exist in this
+ * application, or (for a login) the user is not verified yet.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidCredentialsError extends Schema.TaggedError<InvalidCredentialsError>()("InvalidCredentialsError", {
+  operation: Operation
+}) {
+  /** @since 0.1.0 */
+  readonly status = 401
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Glowmarkt refused the username and password for ${this.operation} (401): check them, ` +
+      `and that the user is registered in this application${
+        this.operation === "usernamelogin" ? " and verified" : ""
+      }`
+  }
+}
+
+/**
+ * 401 to a call made with a user's token: the token expired, was revoked, belongs to another
+ * application, or does not allow this call (another user's id). A `UserSession` that holds the
+ * password logs in again once before this reaches a caller.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class TokenRejectedError extends Schema.TaggedError<TokenRejectedError>()("TokenRejectedError", {
+  operation: Operation,
+  /** Why, when the library knows more than the 401 says. */
+  detail: Schema.optional(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  readonly status = 401
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Glowmarkt refused the user's token for ${this.operation} (401${
+      this.detail === undefined ? "" : `: ${this.detail}`
+    }); log in again (a session opened with a password does this by itself)`
+  }
+}
+
+/**
+ * 401 to a call made with an admin credential (app keys, organisation keys, a developer token)
+ * or to a public call that is refused as a whole: the credential or the application id was not
+ * accepted.
+ *
+ * @category errors
  * @since 0.1.0
  */
 export class AccessDeniedError extends Schema.TaggedError<AccessDeniedError>()("AccessDeniedError", {
@@ -67,13 +210,15 @@ export class AccessDeniedError extends Schema.TaggedError<AccessDeniedError>()("
   override get message(): string {
     return `Glowmarkt denied access to ${this.operation} (401${
       this.serverMessage === undefined ? "" : `: ${this.serverMessage}`
-    }); check the credentials, application id, password or token used for this call`
+    }); check the admin credential and the application id used for this call`
   }
 }
 
 /**
- * 404: the user does not exist (whatever the body: text, JSON or empty).
+ * 404: the user does not exist, or the credential's application has no account for it
+ * (whatever the body: text, JSON or empty).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFoundError", {
@@ -93,6 +238,7 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFound
  * 500: the server failed. Retried for operations that are safe to replay; when it reaches a
  * caller, the retries were spent or the operation could not be replayed safely.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
@@ -111,6 +257,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
 /**
  * A status the contract does not declare for this operation (403, 408, 429, 502, 503, ...).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class UnexpectedStatusError extends Schema.TaggedError<UnexpectedStatusError>()("UnexpectedStatusError", {
@@ -136,6 +283,7 @@ export class UnexpectedStatusError extends Schema.TaggedError<UnexpectedStatusEr
  * The response did not have the shape the contract promises. Only the paths of the problems
  * are kept, never the values (a login response holds a token).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class UnexpectedResponseError
@@ -165,6 +313,7 @@ export type TransportReason = typeof TransportReason.Type
  * No answer: a timeout, a refused or reset connection. `mayHaveReachedServer` tells whether the
  * server may have acted on the request (and so whether repeating it could repeat its effect).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
@@ -192,6 +341,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
 /**
  * Bad input, caught before anything was sent.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
@@ -209,6 +359,7 @@ export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("
 /**
  * The library's configuration was refused (a base URL that is not https, a bad timeout, ...).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidConfigError extends Schema.TaggedError<InvalidConfigError>()("InvalidConfigError", {
@@ -235,6 +386,12 @@ export type CallError = ServerError | UnexpectedStatusError | UnexpectedResponse
  */
 export type GlowmarktError =
   | BadRequestError
+  | UsernameTakenError
+  | AlreadyVerifiedError
+  | CodeRejectedError
+  | UnknownUserError
+  | InvalidCredentialsError
+  | TokenRejectedError
   | AccessDeniedError
   | NotFoundError
   | InvalidInputError
@@ -242,12 +399,38 @@ export type GlowmarktError =
   | CallError
 
 /**
+ * Every error of the library as one schema: how the durable flows store a failure.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const GlowmarktErrorSchema: Schema.Schema<GlowmarktError, any> = Schema.Union(
+  BadRequestError,
+  UsernameTakenError,
+  AlreadyVerifiedError,
+  CodeRejectedError,
+  UnknownUserError,
+  InvalidCredentialsError,
+  TokenRejectedError,
+  AccessDeniedError,
+  NotFoundError,
+  InvalidInputError,
+  InvalidConfigError,
+  ServerError,
+  UnexpectedStatusError,
+  UnexpectedResponseError,
+  TransportError
+)
+
+/**
  * Whether a value is one of the library's errors.
  *
  * @since 0.1.0
  */
 export const isGlowmarktError = (u: unknown): u is GlowmarktError =>
-  u instanceof BadRequestError || u instanceof AccessDeniedError || u instanceof NotFoundError ||
+  u instanceof BadRequestError || u instanceof UsernameTakenError || u instanceof AlreadyVerifiedError ||
+  u instanceof CodeRejectedError || u instanceof UnknownUserError || u instanceof InvalidCredentialsError ||
+  u instanceof TokenRejectedError || u instanceof AccessDeniedError || u instanceof NotFoundError ||
   u instanceof InvalidInputError || u instanceof InvalidConfigError || u instanceof ServerError ||
   u instanceof UnexpectedStatusError || u instanceof UnexpectedResponseError || u instanceof TransportError
 

@@ -5,9 +5,10 @@
  * and a 404 as text, as `{"error":"Not found"}` or empty. Each schema here decodes every such
  * shape into a small tagged class annotated with its status, so the same declaration serves the
  * client (decoding) and the simulator (encoding). Callers never see these classes: the services
- * turn them into the errors of `GlowmarktError`, which carry the operation as well.
+ * turn them into the errors of `GlowmarktError`, which carry the operation as well. Not part of
+ * the public entry points.
  *
- * @since 0.1.0
+ * @internal
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Data from "effect/Data"
@@ -16,18 +17,26 @@ import * as Schema from "effect/Schema"
 const ErrorBody = Schema.Struct({ error: Schema.String })
 
 /**
- * 400: `{"error":"missing elements"}` or `{"error":"incorrect elements"}`.
+ * 400: `{"error":"missing elements"}`, `{"error":"incorrect elements"}`, or the spec's
+ * `{"valid": false}` (deleteToken).
  *
  * @since 0.1.0
  */
-export class WireBadRequest extends Data.TaggedError("WireBadRequest")<{ readonly message: string }> {}
+export class WireBadRequest extends Data.TaggedError("WireBadRequest")<{
+  /** The server's message; absent when the body was `{"valid":false}`. */
+  readonly message: string | undefined
+}> {}
 
 /** @since 0.1.0 */
-export const WireBadRequestBody = Schema.transform(ErrorBody, Schema.instanceOf(WireBadRequest), {
-  strict: true,
-  decode: ({ error }) => new WireBadRequest({ message: error }),
-  encode: ({ message }) => ({ error: message })
-}).annotations(HttpApiSchema.annotations({ status: 400, identifier: "MissingElementsError" }))
+export const WireBadRequestBody = Schema.transform(
+  Schema.Struct({ error: Schema.optional(Schema.String), valid: Schema.optional(Schema.Boolean) }),
+  Schema.instanceOf(WireBadRequest),
+  {
+    strict: true,
+    decode: ({ error }) => new WireBadRequest({ message: error }),
+    encode: ({ message }) => (message === undefined ? { valid: false } : { error: message })
+  }
+).annotations(HttpApiSchema.annotations({ status: 400, identifier: "MissingElementsError" }))
 
 /**
  * 401: `{"error":"Access denied"}`, or `{"valid":false}` for a failed login.
@@ -69,7 +78,7 @@ const notFoundMessage = (body: string): string => {
   } catch {
     // plain text
   }
-  return text.slice(0, 200)
+  return text
 }
 
 /** @since 0.1.0 */

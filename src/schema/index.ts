@@ -1,5 +1,5 @@
 /**
- * The wire contract: identifiers, models, wire errors, the library's errors and the HttpApi
+ * The wire contract: identifiers, models, the library's errors and the HttpApi
  * declaration. Pure data, no I/O.
  *
  * @since 0.1.0
@@ -8,4 +8,4 @@ export * as GlowmarktApi from "./GlowmarktApi.js"
 export * as GlowmarktError from "./GlowmarktError.js"
 export * as Identifiers from "./Identifiers.js"
 export * as Models from "./Models.js"
-export * as WireErrors from "./WireErrors.js"
+

@@ -19,18 +19,20 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
-  type AccessDeniedError,
   type BadRequestError,
   type CallError,
-  InvalidInputError,
+  type InvalidCredentialsError,
+  type InvalidInputError,
   type Operation,
+  type TokenRejectedError,
   UnexpectedResponseError
 } from "../schema/GlowmarktError.js"
 import { ApplicationId, AuthTokenFromSelf, DirectoryId, PasswordFromSelf, Username } from "../schema/Identifiers.js"
 import type { AccountId, AuthToken } from "../schema/Identifiers.js"
 import { type TokenCheckRes, UserNameLoginReq } from "../schema/Models.js"
 import type { Settings } from "./GlowmarktConfig.js"
-import { call, decodeInput, orConfigured } from "./internal/call.js"
+import { call } from "./internal/call.js"
+import { decodeInput, orConfigured } from "./internal/input.js"
 import { type Clients, makeClients, SessionToken } from "./internal/client.js"
 
 /** @since 0.1.0 */
@@ -64,8 +66,23 @@ export interface IssuedToken {
   readonly name: Option.Option<string>
 }
 
-/** What the `/auth` calls can fail with. @since 0.1.0 */
-export type AuthError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
+/**
+ * What `login` can fail with: the username and password were refused (`InvalidCredentialsError`:
+ * wrong, unknown, or not verified yet).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type LoginError = InvalidInputError | InvalidCredentialsError | BadRequestError | CallError
+
+/**
+ * What the calls that take a token (`check`, `renew`, `revoke`) can fail with: the token was
+ * refused (`TokenRejectedError`: expired, revoked, or another application's).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type TokenError = InvalidInputError | TokenRejectedError | BadRequestError | CallError
 
 /**
  * The `/auth` calls.
@@ -74,22 +91,22 @@ export type AuthError = InvalidInputError | BadRequestError | AccessDeniedError 
  */
 export interface Service {
   /** `POST /auth` (usernamelogin): a token for a username and password. */
-  readonly login: (input: LoginInput) => Effect.Effect<IssuedToken, AuthError>
+  readonly login: (input: LoginInput) => Effect.Effect<IssuedToken, LoginError>
   /** `GET /auth` (tokencheck): whether a token is valid, and until when. */
   readonly check: (
     token: Redacted.Redacted<string>,
     options?: { readonly applicationId?: string | undefined }
-  ) => Effect.Effect<TokenCheckRes, AuthError>
+  ) => Effect.Effect<TokenCheckRes, TokenError>
   /** `GET /auth/newToken` (newToken): a fresh token for a valid one. */
   readonly renew: (
     token: Redacted.Redacted<string>,
     options?: { readonly applicationId?: string | undefined }
-  ) => Effect.Effect<IssuedToken, AuthError>
+  ) => Effect.Effect<IssuedToken, TokenError>
   /** `DELETE /auth/deleteToken` (deleteToken): revokes the token. */
   readonly revoke: (
     token: Redacted.Redacted<string>,
     options?: { readonly applicationId?: string | undefined }
-  ) => Effect.Effect<void, AuthError>
+  ) => Effect.Effect<void, TokenError>
 }
 
 /**

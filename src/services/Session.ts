@@ -22,12 +22,18 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ApplicationId, AuthToken } from "../schema/Identifiers.js"
-import { Auth, type AuthError, type IssuedToken } from "./Auth.js"
+import { Auth, type IssuedToken, type LoginError, type TokenError } from "./Auth.js"
 import { GlowmarktConfig } from "./GlowmarktConfig.js"
-import { AccessDeniedError, InvalidInputError } from "../schema/GlowmarktError.js"
+import { InvalidInputError, TokenRejectedError } from "../schema/GlowmarktError.js"
 
-/** What getting a session's token can fail with. @since 0.1.0 */
-export type SessionError = AuthError
+/**
+ * What opening a session or getting its token can fail with: a login's errors, and a refused
+ * token that no password can replace.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type SessionError = LoginError | TokenError
 
 /**
  * A user session.
@@ -106,16 +112,16 @@ export const make = (options: Options): Effect.Effect<Service, SessionError, Aut
       })
       : Option.none()
     const requestedAppId = options.applicationId
-    const login = Option.match(credentials, {
+    const login: Effect.Effect<IssuedToken, SessionError> = Option.match(credentials, {
       onNone: () =>
-        Effect.fail(new AccessDeniedError({ operation: "newToken", serverMessage: "the token expired and no password is held to log in again" })),
+        Effect.fail(new TokenRejectedError({ operation: "newToken", detail: "the token expired and no password is held to log in again" })),
       onSome: (c) => auth.login({ ...c, applicationId: requestedAppId })
     })
 
     let initial: IssuedToken
     if (options.token !== undefined) {
       const checked = yield* auth.check(options.token, { applicationId: requestedAppId })
-      if (!checked.valid) return yield* new AccessDeniedError({ operation: "tokencheck", serverMessage: "the token is not valid" })
+      if (!checked.valid) return yield* new TokenRejectedError({ operation: "tokencheck", detail: "the server says the token is not valid" })
       const applicationId = checked.applicationId ?? (requestedAppId as ApplicationId | undefined) ??
         Option.getOrUndefined(settings.applicationId)
       if (applicationId === undefined) {

@@ -26,12 +26,18 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
   type AccessDeniedError,
+  type AlreadyVerifiedError,
   type BadRequestError,
   type CallError,
-  InvalidInputError,
+  type CodeRejectedError,
+  type InvalidCredentialsError,
+  type InvalidInputError,
   type NotFoundError,
   type Operation,
-  UnexpectedResponseError
+  type TokenRejectedError,
+  UnexpectedResponseError,
+  type UnknownUserError,
+  type UsernameTakenError
 } from "../schema/GlowmarktError.js"
 import {
   ApplicationId,
@@ -56,10 +62,11 @@ import {
 } from "../schema/Models.js"
 import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
-import { call, decodeInput, orConfigured } from "./internal/call.js"
+import { call } from "./internal/call.js"
+import { decodeInput, orConfigured } from "./internal/input.js"
 import { type Clients, makeClients } from "./internal/client.js"
 import { sessionCall } from "./internal/session.js"
-import type { UserSession } from "./Session.js"
+import type { SessionError, UserSession } from "./Session.js"
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -164,16 +171,95 @@ const UserIdInput = Schema.Struct({ userId: UserId })
 // ---------------------------------------------------------------------------------------------
 // Error unions, per operation
 
-/** What `register` can fail with. @since 0.1.0 */
-export type RegisterError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
-/** What the public calls that take credentials or a code can fail with. @since 0.1.0 */
-export type PublicError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
-/** What `create` can fail with. @since 0.1.0 */
-export type CreateError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
-/** What the admin look-ups and `delete` can fail with. @since 0.1.0 */
+/**
+ * What `register` can fail with: the username is taken (`UsernameTakenError`), another 400,
+ * the application refused.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type RegisterError = InvalidInputError | UsernameTakenError | BadRequestError | AccessDeniedError | CallError
+/**
+ * What `requestVerificationCode` can fail with: the user is active already, or the username and
+ * password were refused.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type RequestVerificationCodeError =
+  | InvalidInputError
+  | AlreadyVerifiedError
+  | BadRequestError
+  | InvalidCredentialsError
+  | CallError
+/**
+ * What `verify` can fail with: the code was refused (`CodeRejectedError`, with why), the user is
+ * active already, or the username and password were refused.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type VerifyError =
+  | InvalidInputError
+  | CodeRejectedError
+  | AlreadyVerifiedError
+  | BadRequestError
+  | InvalidCredentialsError
+  | CallError
+/**
+ * What `requestPasswordReset` can fail with: nobody has the username.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type RequestPasswordResetError =
+  | InvalidInputError
+  | UnknownUserError
+  | BadRequestError
+  | AccessDeniedError
+  | CallError
+/**
+ * What `resetPassword` can fail with: the code was refused, or nobody has the username.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ResetPasswordError =
+  | InvalidInputError
+  | CodeRejectedError
+  | UnknownUserError
+  | BadRequestError
+  | AccessDeniedError
+  | CallError
+/**
+ * What `create` can fail with: the username is taken, the admin credential was refused.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type CreateError = InvalidInputError | UsernameTakenError | BadRequestError | AccessDeniedError | CallError
+/**
+ * What the admin look-ups and `delete` can fail with: no such user in the credential's
+ * application, the credential was refused.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
 export type LookupError = InvalidInputError | AccessDeniedError | NotFoundError | CallError
-/** What `changeUsername` can fail with. @since 0.1.0 */
-export type ChangeUsernameError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
+/**
+ * What `changeUsername` can fail with: the new username is taken, the user's token was refused
+ * (after the session logged in again, when it could), or the session could not get a token.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ChangeUsernameError =
+  | InvalidInputError
+  | UsernameTakenError
+  | BadRequestError
+  | TokenRejectedError
+  | SessionError
+  | CallError
 
 // ---------------------------------------------------------------------------------------------
 // The service
@@ -187,13 +273,13 @@ export interface Service {
   /** `POST /register` (addUser): self-registration; the user is `unverified` and gets a code by email. */
   readonly register: (input: RegisterInput) => Effect.Effect<AddUserRes, RegisterError>
   /** `POST /user/verify` (generateUserVerificationToken): emails a new verification code. */
-  readonly requestVerificationCode: (input: UsernamePasswordInput) => Effect.Effect<void, PublicError>
+  readonly requestVerificationCode: (input: UsernamePasswordInput) => Effect.Effect<void, RequestVerificationCodeError>
   /** `PUT /user/verify` (verifyUser): checks the emailed code; the user becomes `active`. */
-  readonly verify: (input: VerifyInput) => Effect.Effect<VerifyUserRes, PublicError>
+  readonly verify: (input: VerifyInput) => Effect.Effect<VerifyUserRes, VerifyError>
   /** `POST /user/resetpassword` (generateUserPasswordResetToken): emails a reset code. */
-  readonly requestPasswordReset: (input: UsernameInput) => Effect.Effect<void, PublicError>
+  readonly requestPasswordReset: (input: UsernameInput) => Effect.Effect<void, RequestPasswordResetError>
   /** `PUT /user/resetpassword` (resetPasswordUser): sets a new password with the emailed code. */
-  readonly resetPassword: (input: ResetPasswordInput) => Effect.Effect<void, PublicError>
+  readonly resetPassword: (input: ResetPasswordInput) => Effect.Effect<void, ResetPasswordError>
   /** `POST /user` (createUser, admin): creates an active user, no verification. */
   readonly create: (input: CreateInput) => Effect.Effect<CreateUserRes, CreateError, AdminAuth>
   /** `GET /user?username=` (getUserbyUsername, admin). */
@@ -231,7 +317,7 @@ export const fromClients = (clients: Clients): Service => {
         const applicationId = yield* appId("addUser", i.applicationId)
         const directoryId = yield* orConfigured("addUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new AddUserReq({ ...i, applicationId, directoryId }, true)
-        return yield* call("addUser", clients, clients.public.addUser({ payload }))
+        return yield* call("addUser", clients, clients.public.addUser({ payload }), { subject: i })
       }),
     requestVerificationCode: (input) =>
       Effect.gen(function*() {
@@ -241,7 +327,8 @@ export const fromClients = (clients: Clients): Service => {
         const res = yield* call(
           "generateUserVerificationToken",
           clients,
-          clients.public.generateUserVerificationToken({ payload })
+          clients.public.generateUserVerificationToken({ payload }),
+          { subject: i }
         )
         return yield* expectValid("generateUserVerificationToken")(res)
       }),
@@ -255,7 +342,7 @@ export const fromClients = (clients: Clients): Service => {
           token: i.code,
           applicationId
         }, true)
-        return yield* call("verifyUser", clients, clients.public.verifyUser({ payload }))
+        return yield* call("verifyUser", clients, clients.public.verifyUser({ payload }), { subject: i })
       }),
     requestPasswordReset: (input) =>
       Effect.gen(function*() {
@@ -265,7 +352,8 @@ export const fromClients = (clients: Clients): Service => {
         const res = yield* call(
           "generateUserPasswordResetToken",
           clients,
-          clients.public.generateUserPasswordResetToken({ payload })
+          clients.public.generateUserPasswordResetToken({ payload }),
+          { subject: i }
         )
         return yield* expectValid("generateUserPasswordResetToken")(res)
       }),
@@ -279,7 +367,9 @@ export const fromClients = (clients: Clients): Service => {
           newPassword: i.newPassword,
           applicationId
         }, true)
-        const res = yield* call("resetPasswordUser", clients, clients.public.resetPasswordUser({ payload }))
+        const res = yield* call("resetPasswordUser", clients, clients.public.resetPasswordUser({ payload }), {
+          subject: i
+        })
         return yield* expectValid("resetPasswordUser")(res)
       }),
     create: (input) =>
@@ -287,7 +377,7 @@ export const fromClients = (clients: Clients): Service => {
         const i = yield* decodeInput("createUser", CreateInput, input)
         const directoryId = yield* orConfigured("createUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new CreateUserReq({ username: i.username, directoryId }, true)
-        return yield* call("createUser", clients, clients.admin.createUser({ payload }))
+        return yield* call("createUser", clients, clients.admin.createUser({ payload }), { subject: i })
       }),
     getByUsername: (username) =>
       Effect.gen(function*() {
@@ -319,7 +409,8 @@ export const fromClients = (clients: Clients): Service => {
         const res = yield* sessionCall(
           "updateUsernameUserId",
           clients,
-          clients.session.updateUsernameUserId({ path: { userId: i.userId }, payload })
+          clients.session.updateUsernameUserId({ path: { userId: i.userId }, payload }),
+          { subject: i }
         )
         return yield* expectValid("updateUsernameUserId")(res)
       })

@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as CodeSource from "../workflows/CodeSource.js"
+import { CodeNotReceivedError } from "../workflows/FlowError.js"
 import { Inbox, type InboxMessage, type InboxService } from "./Inbox.js"
 
 /** The longest wait asked of the inbox: longer than any flow's timeout, which comes first. */
@@ -38,7 +39,7 @@ export const fromInbox = (inbox: InboxService): CodeSource.Service => ({
       Effect.map((message) => Redacted.make(message.code)),
       Effect.catchTag("InboxTimeout", () =>
         Effect.fail(
-          new CodeSource.CodeNotReceived({ username: request.username, purpose: request.purpose, reason: "unavailable", detail: "the inbox gave up" })
+          new CodeNotReceivedError({ username: request.username, purpose: request.purpose, reason: "unavailable", detail: "the inbox gave up" })
         ))
     )
   }

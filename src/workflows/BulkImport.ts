@@ -1,7 +1,8 @@
 /**
  * Provisions many users from a stream of records: admin creates with bounded concurrency and a
- * rate limit, every record accounted for as `created`, `existing` or `failed` (with its typed
- * error), a results file that lets a rerun skip what is done, and a throttled progress callback.
+ * rate limit, every record accounted for as `created`, `existing`, `failed` (surely not created,
+ * with its typed error) or `unknown` (the server could not be asked after a lost answer), a
+ * results file that lets a rerun skip what is done, and a throttled progress callback.
  *
  * ```ts
  * const summary = yield* BulkImport.runFile("users.csv", {
@@ -28,11 +29,11 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { InvalidInputError } from "../schema/GlowmarktError.js"
+import { InvalidInputError, mayHaveActed } from "../schema/GlowmarktError.js"
 import { DirectoryId, EmailUsername, type UserId, Username } from "../schema/Identifiers.js"
 import type { AdminAuth } from "../services/Credentials.js"
 import * as Users from "../services/Users.js"
-import { invalidInput } from "./internal/classify.js"
+import { invalidInput } from "../services/internal/input.js"
 import { type Hooks, type ProvisionError, reconcileCreate } from "./internal/provision.js"
 import { type Limit, tokenBucket, unlimited } from "./internal/rateLimit.js"
 import { type RetryOptions, retrySettings } from "./Provisioning.js"
@@ -79,6 +80,11 @@ export type RecordResult = Data.TaggedEnum<{
   Created: { readonly record: number; readonly username: Username; readonly userId: Option.Option<UserId>; readonly attempts: number }
   Existing: { readonly record: number; readonly username: Username; readonly userId: Option.Option<UserId>; readonly attempts: number }
   Failed: { readonly record: number; readonly username: Option.Option<string>; readonly error: ImportError; readonly attempts: number }
+  /**
+   * The server could not be asked whether the user was created (a create may have happened and
+   * every look-up after it failed): look the username up, or rerun with the results file.
+   */
+  Unknown: { readonly record: number; readonly username: Username; readonly error: ImportError; readonly attempts: number }
   /** Done by a previous run (found in the results file): nothing was sent. */
   Skipped: { readonly record: number; readonly username: Username }
 }>
@@ -98,7 +104,7 @@ export const RecordResult = Data.taggedEnum<RecordResult>()
 export const ResultLine = Schema.Struct({
   record: Schema.Number,
   username: Schema.optional(Schema.String),
-  outcome: Schema.Literal("created", "existing", "failed"),
+  outcome: Schema.Literal("created", "existing", "failed", "unknown"),
   userId: Schema.optional(Schema.String),
   attempts: Schema.Number,
   error: Schema.optional(Schema.Struct({ _tag: Schema.String, message: Schema.String })),
@@ -123,13 +129,14 @@ export interface Progress {
   readonly created: number
   readonly existing: number
   readonly failed: number
+  readonly unknown: number
   readonly skipped: number
   readonly ratePerSecond: number
   readonly etaSeconds?: number | undefined
 }
 
 /**
- * The end of an import. `created + existing + failed + skipped = records`. `requests` counts the
+ * The end of an import. `created + existing + failed + unknown + skipped = records`. `requests` counts the
  * creates and look-ups sent by the import, `retries` the creates sent again (the client's own
  * retries of a single call happen inside and are not counted).
  *
@@ -139,7 +146,10 @@ export interface Summary {
   readonly records: number
   readonly created: number
   readonly existing: number
+  /** Surely not created (bad input, or refused). */
   readonly failed: number
+  /** Perhaps created: the server could not be asked (see the results file). */
+  readonly unknown: number
   readonly skipped: number
   readonly requests: number
   readonly retries: number
@@ -221,7 +231,10 @@ export const readResults = (
       Stream.runForEach((line) =>
         Effect.sync(() => {
           const parsed = decodeLine(line)
-          if (Option.isSome(parsed) && parsed.value.outcome !== "failed" && parsed.value.username !== undefined) {
+          if (
+            Option.isSome(parsed) && (parsed.value.outcome === "created" || parsed.value.outcome === "existing") &&
+            parsed.value.username !== undefined
+          ) {
             done.add(keyOf(parsed.value.username))
           }
         })
@@ -257,6 +270,15 @@ const toLine = (result: RecordResult, at: Date): Option.Option<string> =>
         outcome: "failed",
         attempts: r.attempts,
         error: { _tag: r.error._tag, message: r.error.message },
+        at: at.toISOString()
+      })),
+    Unknown: (r) =>
+      Option.some(encodeLine({
+        record: r.record,
+        username: r.username,
+        outcome: "unknown",
+        attempts: r.attempts,
+        error: { _tag: r.error._tag, message: `${r.error.message}; look ${r.username} up before creating it again` },
         at: at.toISOString()
       })),
     Skipped: () => Option.none()
@@ -366,6 +388,7 @@ interface Stats {
   created: number
   existing: number
   failed: number
+  unknown: number
   skipped: number
   requests: number
   retries: number
@@ -373,8 +396,8 @@ interface Stats {
 }
 
 const progressOf = (stats: Stats, now: number, total: number | undefined): Progress => {
-  const done = stats.created + stats.existing + stats.failed + stats.skipped
-  const processed = stats.created + stats.existing + stats.failed
+  const done = stats.created + stats.existing + stats.failed + stats.unknown + stats.skipped
+  const processed = stats.created + stats.existing + stats.failed + stats.unknown
   const seconds = Math.max(0.001, (now - stats.startedAt) / 1000)
   const ratePerSecond = processed / seconds
   const left = total === undefined ? undefined : Math.max(0, total - done)
@@ -384,6 +407,7 @@ const progressOf = (stats: Stats, now: number, total: number | undefined): Progr
     created: stats.created,
     existing: stats.existing,
     failed: stats.failed,
+    unknown: stats.unknown,
     skipped: stats.skipped,
     ratePerSecond,
     ...(left === undefined ? {} : { etaSeconds: left === 0 ? 0 : ratePerSecond > 0 ? left / ratePerSecond : undefined })
@@ -470,7 +494,13 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
                 return r.outcome === "created" ? RecordResult.Created(fields) : RecordResult.Existing(fields)
               }),
               // `attempts` of a failure: at least the one create; the exact count is in the span.
-              Effect.catchAll((error) => Effect.succeed(failed(error, Option.some(input.username), 1)))
+              Effect.catchAll((error) =>
+                Effect.succeed(
+                  mayHaveActed(error)
+                    ? RecordResult.Unknown({ record, username: input.username, error, attempts: 1 })
+                    : failed(error, Option.some(input.username), 1)
+                )
+              )
             )
           }
         })
@@ -491,6 +521,9 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
             break
           case "Failed":
             stats.failed++
+            break
+          case "Unknown":
+            stats.unknown++
             break
           case "Skipped":
             stats.skipped++
@@ -540,6 +573,7 @@ const newStats = Effect.map(Clock.currentTimeMillis, (now): Stats => ({
   created: 0,
   existing: 0,
   failed: 0,
+  unknown: 0,
   skipped: 0,
   requests: 0,
   retries: 0,
@@ -579,12 +613,13 @@ export const run = <E, R>(
       created: stats.created,
       existing: stats.existing,
       failed: stats.failed,
+      unknown: stats.unknown,
       skipped: stats.skipped,
       requests: stats.requests,
       retries: stats.retries,
       elapsedMillis: now - stats.startedAt
     }
-  }).pipe(Effect.withSpan("Glowmarkt.workflow.bulkImport"))
+  }).pipe(Effect.withSpan("Glowmarkt.flow.bulkImport"))
 
 /**
  * Imports a CSV or NDJSON file (see {@link fromFile}); counts its records first for the ETA,

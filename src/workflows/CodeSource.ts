@@ -14,7 +14,7 @@
  *
  * Codes are handed over as `Redacted`: a code is a short-lived secret and never shows in a log,
  * an error or a span. Waiting is bounded by `CodeSource.await`'s timeout, which fails with the typed
- * {@link CodeNotReceived}.
+ * {@link CodeNotReceivedError}.
  *
  * @since 0.1.0
  */
@@ -26,24 +26,15 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
-
-/**
- * What a code is for: verifying a registration, or resetting a password. Glowmarkt sends both
- * as 4-digit codes by email; a source may use it to word its question.
- *
- * @since 0.1.0
- */
-export const Purpose = Schema.Literal("verification", "passwordReset")
-/** @since 0.1.0 */
-export type Purpose = typeof Purpose.Type
+import { CodeNotReceivedError, type NotReceivedReason, type Purpose } from "./FlowError.js"
 
 /**
  * What a flow asks a source for: the code sent to `username` (at `email`, when the flow knows
- * it) for `purpose`. `round` counts from 1 and grows each time the flow had a new code sent
- * because the previous one was wrong or expired, so a prompt can say "a new code was sent".
+ * it) for `purpose`. `round` is the number of the code sent (it grows each time the flow had a
+ * new code sent, so a prompt can say "a new code was sent"); `entry` counts every request of
+ * the flow (it grows after a wrong code too, when the same code is asked for again).
  *
  * @since 0.1.0
  */
@@ -52,45 +43,7 @@ export interface CodeRequest {
   readonly email?: string | undefined
   readonly purpose: Purpose
   readonly round: number
-}
-
-/**
- * Why no code arrived: the wait timed out, the person cancelled (closed the prompt), or the
- * source itself failed.
- *
- * @since 0.1.0
- */
-export const NotReceivedReason = Schema.Literal("timeout", "cancelled", "unavailable")
-/** @since 0.1.0 */
-export type NotReceivedReason = typeof NotReceivedReason.Type
-
-/**
- * No code arrived. The code that was emailed stays valid on the server until it expires, but
- * the flow has stopped waiting: run the flow again (it asks for a new code and resumes where it
- * was).
- *
- * @since 0.1.0
- */
-export class CodeNotReceived extends Schema.TaggedError<CodeNotReceived>()("CodeNotReceived", {
-  username: Schema.String,
-  purpose: Purpose,
-  reason: NotReceivedReason,
-  /** How long the flow waited, when it gave up on a timeout. */
-  waitedMillis: Schema.optional(Schema.Number),
-  /** What the source said, for `unavailable` (never a code). */
-  detail: Schema.optional(Schema.String)
-}) {
-  /** @since 0.1.0 */
-  override get message(): string {
-    const what = this.purpose === "verification" ? "verification code" : "password-reset code"
-    const why = this.reason === "timeout"
-      ? `none arrived within ${Duration.format(Duration.millis(this.waitedMillis ?? 0))}`
-      : this.reason === "cancelled"
-      ? "waiting was cancelled"
-      : `the code source failed${this.detail === undefined ? "" : ` (${this.detail})`}`
-    return `No ${what} for ${this.username}: ${why}; check the mailbox (and spam folder) of ${this.username}, ` +
-      `then run the flow again: it sends a new code and resumes`
-  }
+  readonly entry?: number | undefined
 }
 
 /**
@@ -103,7 +56,7 @@ export interface Service {
    * Waits for the code of `request`, as long as it takes: the flow bounds the wait (see
    * `CodeSource.await`). Fails only when the source cannot deliver one (cancelled, broken).
    */
-  readonly await: (request: CodeRequest) => Effect.Effect<Redacted.Redacted<string>, CodeNotReceived>
+  readonly await: (request: CodeRequest) => Effect.Effect<Redacted.Redacted<string>, CodeNotReceivedError>
 }
 
 /**
@@ -114,28 +67,29 @@ export interface Service {
 export class CodeSource extends Context.Tag("effect-glowmarkt/workflows/CodeSource")<CodeSource, Service>() {}
 
 /**
- * How long a flow waits for a code by default: emails can be slow, people slower.
+ * How long {@link await} waits by default: the flows' default (`CodePolicy.defaults`), the
+ * code's lifetime on the server.
  *
  * @since 0.1.0
  */
-export const defaultTimeout: Duration.Duration = Duration.minutes(10)
+export const defaultTimeout: Duration.Duration = Duration.minutes(15)
 
 /**
  * Waits for a code from the current source, at most `timeout`; on timeout it fails with
- * `CodeNotReceived` (reason `timeout`). Time is the `Clock`'s, so `TestClock` drives it.
+ * `CodeNotReceivedError` (reason `timeout`). Time is the `Clock`'s, so `TestClock` drives it.
  *
  * @since 0.1.0
  */
 const await_: {
-  (timeout: Duration.DurationInput): (request: CodeRequest) => Effect.Effect<Redacted.Redacted<string>, CodeNotReceived, CodeSource>
-  (request: CodeRequest, timeout: Duration.DurationInput): Effect.Effect<Redacted.Redacted<string>, CodeNotReceived, CodeSource>
+  (timeout: Duration.DurationInput): (request: CodeRequest) => Effect.Effect<Redacted.Redacted<string>, CodeNotReceivedError, CodeSource>
+  (request: CodeRequest, timeout: Duration.DurationInput): Effect.Effect<Redacted.Redacted<string>, CodeNotReceivedError, CodeSource>
 } = dual(2, (request: CodeRequest, timeout: Duration.DurationInput) => {
   const duration = Duration.decode(timeout)
   return Effect.flatMap(CodeSource, (source) => source.await(request)).pipe(
     Effect.timeoutFail({
       duration,
       onTimeout: () =>
-        new CodeNotReceived({
+        new CodeNotReceivedError({
           username: request.username,
           purpose: request.purpose,
           reason: "timeout",
@@ -155,7 +109,7 @@ export {
 const asRedacted = (code: string | Redacted.Redacted<string>) =>
   Redacted.isRedacted(code) ? code : Redacted.make(code)
 
-const isCodeNotReceived = (u: unknown): u is CodeNotReceived => u instanceof CodeNotReceived
+const isCodeNotReceivedError = (u: unknown): u is CodeNotReceivedError => u instanceof CodeNotReceivedError
 
 const describe = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
@@ -164,8 +118,8 @@ const describe = (error: unknown): string =>
 
 /**
  * A source from any effect: `f` is called for each request and its result is the code. A
- * failure becomes `CodeNotReceived` (reason `unavailable`, with only the error's tag kept, so
- * nothing secret leaks); a `CodeNotReceived` passes through.
+ * failure becomes `CodeNotReceivedError` (reason `unavailable`, with only the error's tag kept, so
+ * nothing secret leaks); a `CodeNotReceivedError` passes through.
  *
  * @since 0.1.0
  */
@@ -176,9 +130,9 @@ export const fromEffect = <E>(
     f(request).pipe(
       Effect.map(asRedacted),
       Effect.mapError((error) =>
-        isCodeNotReceived(error)
+        isCodeNotReceivedError(error)
           ? error
-          : new CodeNotReceived({
+          : new CodeNotReceivedError({
             username: request.username,
             purpose: request.purpose,
             reason: "unavailable",
@@ -235,16 +189,16 @@ export const prompt = <E, R>(
     return {
       await: (request) => {
         const notReceived = (reason: NotReceivedReason, detail?: string) =>
-          new CodeNotReceived({
+          new CodeNotReceivedError({
             username: request.username,
             purpose: request.purpose,
             reason,
             ...(detail === undefined ? {} : { detail })
           })
-        const loop = (left: number): Effect.Effect<Redacted.Redacted<string>, CodeNotReceived, R> =>
+        const loop = (left: number): Effect.Effect<Redacted.Redacted<string>, CodeNotReceivedError, R> =>
           ask(request).pipe(
             Effect.mapError((error) =>
-              isCodeNotReceived(error)
+              isCodeNotReceivedError(error)
                 ? error
                 : failureIsCancel
                 ? notReceived("cancelled")
@@ -276,7 +230,7 @@ export const layerPrompt = <E, R>(
 
 /**
  * A plain prompt on the `@effect/platform` `Terminal`: writes a question, reads a line. Ctrl-C
- * or Ctrl-D cancel (`CodeNotReceived`, reason `cancelled`). The answer is echoed, as a
+ * or Ctrl-D cancel (`CodeNotReceivedError`, reason `cancelled`). The answer is echoed, as a
  * one-time code usually is; use {@link prompt} with `Prompt.password` to hide it.
  *
  * @since 0.1.0

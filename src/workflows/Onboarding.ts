@@ -1,74 +1,75 @@
 /**
- * The self-service flows of a user, composed from `Users` and `Auth` and a `CodeSource`:
- * register then verify the emailed code, and reset a forgotten password.
+ * The self-service flows of a user, in memory: register then verify the emailed code, and
+ * reset a forgotten password. The code comes from a `CodeSource`.
  *
- * Both are safe to run again as a whole after any failure: a second run finds what the first
- * one left on the server (a registered, unverified user; a verified one) and goes on from
- * there, without creating a second user or failing confusingly.
+ * The flows are the same as the durable ones (`effect-glowmarkt/durable`): one body, one
+ * `CodePolicy`, one set of errors; here each API call runs as is and the code is awaited from
+ * the `CodeSource` on the `Clock`. Both are safe to run again as a whole after any failure: a
+ * second run finds what the first one left on the server (a registered, unverified user; a
+ * verified one) and goes on from there, without creating a second user.
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type {
-  AccessDeniedError,
-  BadRequestError,
-  CallError,
-  InvalidInputError,
-  NotFoundError
-} from "../schema/GlowmarktError.js"
-import { ApplicationId, PasswordFromSelf, type UserId, Username } from "../schema/Identifiers.js"
-import { Auth, type IssuedToken } from "../services/Auth.js"
+import type { InvalidConfigError } from "../schema/GlowmarktError.js"
+import { ApplicationId, PasswordFromSelf, Username } from "../schema/Identifiers.js"
+import { Auth, type IssuedToken, type LoginError } from "../services/Auth.js"
+import { decodeInput } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
+import * as CodePolicy from "./CodePolicy.js"
 import * as CodeSource from "./CodeSource.js"
-import {
-  decodeInput,
-  isAlreadyExists,
-  isAlreadyVerified,
-  isCodeRefused,
-  isMalformedCode,
-  isTransient,
-  isUnknownUser,
-  mayHaveActed,
-  type Tagged
-} from "./internal/classify.js"
-import { TooManyWrongCodes, UnknownUser, UsernameTaken } from "./WorkflowError.js"
+import * as Flows from "./internal/flows.js"
 
 /**
- * How patient a flow is.
+ * The user at the end of {@link registerAndVerify} (and of the durable registration).
  *
+ * @category models
  * @since 0.1.0
  */
-export interface Options {
-  /** How long to wait for each code (default 10 minutes, on the `Clock`). */
-  readonly codeTimeout?: Duration.DurationInput | undefined
-  /**
-   * How many codes to try: after a wrong or expired one, a new code is sent and waited for,
-   * until this many were tried (default 3).
-   */
-  readonly maxRounds?: number | undefined
-  /**
-   * How many times a step whose answer was lost (the request may have reached the server) is
-   * checked and sent again (default 3).
-   */
-  readonly attempts?: number | undefined
-}
-
+export const Onboarded = Flows.Onboarded
 /** @since 0.1.0 */
-export const defaults = {
-  codeTimeout: CodeSource.defaultTimeout,
-  maxRounds: 3,
-  attempts: 3
-} as const
+export type Onboarded = Flows.Onboarded
 
-const resolve = (options: Options | undefined) => ({
-  codeTimeout: Duration.decode(options?.codeTimeout ?? defaults.codeTimeout),
-  maxRounds: Math.max(1, options?.maxRounds ?? defaults.maxRounds),
-  attempts: Math.max(1, options?.attempts ?? defaults.attempts)
-})
+/**
+ * A finished password reset (in memory and durable).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const PasswordReset = Flows.PasswordReset
+/** @since 0.1.0 */
+export type PasswordReset = Flows.PasswordReset
+
+/**
+ * What the flows need, in memory: the services (`Glowmarkt.layer`) and a source of codes. An
+ * `AdminAuth`, when provided, lets a registration whose answers were all lost learn its user id.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Requirements = Users.Users | Auth | CodeSource.CodeSource
+
+/** The in-memory engine: each step runs as is; a code is awaited from the `CodeSource`. */
+const memory = (policy: CodePolicy.CodePolicy): Effect.Effect<Flows.Engine<never>, never, Users.Users | Auth | CodeSource.CodeSource> =>
+  Effect.map(Effect.context<Users.Users | Auth | CodeSource.CodeSource>(), (context) => ({
+    step: (_name, _success, effect) => Effect.provide(effect, context),
+    awaitCode: (request) =>
+      Effect.flatMap(CodeSource.CodeSource, (source) =>
+        source.await({
+          username: request.username,
+          email: request.email,
+          purpose: request.purpose,
+          round: request.codeNumber,
+          entry: request.entry
+        })).pipe(
+          Effect.timeoutOption(policy.codeTimeoutMillis),
+          Effect.map(Option.map(Redacted.value)),
+          Effect.provide(context)
+        )
+  }))
 
 // ---------------------------------------------------------------------------------------------
 // register -> verify
@@ -76,228 +77,46 @@ const resolve = (options: Options | undefined) => ({
 /**
  * The input of {@link registerAndVerify}: what `Users.register` takes.
  *
+ * @category models
  * @since 0.1.0
  */
 export type RegisterAndVerifyInput = Users.RegisterInput
 
 /**
- * The user at the end of {@link registerAndVerify}: active.
- *
- * - `verified`: this run entered the code.
- * - `alreadyVerified`: the user was already active with this password (a previous run finished
- *   but its answer was lost). `userId` is then unknown: the public API does not tell it.
- *
- * @since 0.1.0
- */
-export interface Onboarded {
-  readonly outcome: "verified" | "alreadyVerified"
-  readonly username: Username
-  readonly userId: Option.Option<UserId>
-  /** Whether this run continued a registration found on the server instead of making one. */
-  readonly resumed: boolean
-  /** How many codes were tried. */
-  readonly rounds: number
-}
-
-/**
  * What {@link registerAndVerify} can fail with.
  *
+ * - `UsernameTakenError`: someone else has the username (a registration with the same password
+ *   is this user's and is continued instead).
+ * - `CodeNotReceivedError`, `TooManyWrongCodesError`: the code rounds ended (`CodePolicy`).
+ * - the calls' errors otherwise; a `CallError` for which `GlowmarktError.mayHaveActed` is true
+ *   means the server could not be asked what happened: run the flow again, it reconciles.
+ *
+ * @category errors
  * @since 0.1.0
  */
-export type RegisterAndVerifyError =
-  | UsernameTaken
-  | CodeSource.CodeNotReceived
-  | TooManyWrongCodes
-  | InvalidInputError
-  | BadRequestError
-  | AccessDeniedError
-  | CallError
-
-type Start =
-  | { readonly _tag: "Registered"; readonly userId: UserId }
-  | { readonly _tag: "Resumed" }
-  | { readonly _tag: "AlreadyVerified" }
-
-type Verified =
-  | { readonly _tag: "Verified"; readonly userId: UserId }
-  | { readonly _tag: "AlreadyVerified" }
+export type RegisterAndVerifyError = Flows.RegistrationError | InvalidConfigError
 
 /**
  * Registers a user, waits for the emailed code from the `CodeSource`, verifies it, and returns
- * the active user.
+ * the active user with its id. See `CodePolicy` for what a timeout, a wrong code and a void
+ * code do, and {@link Onboarded} for what the result says.
  *
- * - A wrong or expired code: a new one is requested (`POST /user/verify`) and waited for, up to
- *   `maxRounds` codes; then `TooManyWrongCodes`. An answer that is not 4 digits is asked again
- *   without a new email.
- * - Safe to run again as a whole. When the registration's answer was lost (the request may
- *   have reached the server) or the server says the user already exists, the flow asks for a
- *   new code with the same username and password: that succeeds only for the user it
- *   registered before, which it then continues with. A 401 there means the username belongs
- *   to someone else (`UsernameTaken`), or, after a lost answer, that the registration never
- *   happened (it registers again). "User already verified" means the work is done: it
- *   succeeds with `outcome: "alreadyVerified"`.
- * - Never sends a second registration for a user that exists.
+ * Safe to run again as a whole, and never registers twice: after a lost answer or "username
+ * taken", it asks for a new code with the same username and password, which only the user it
+ * registered before can do, and continues with that user.
  *
+ * @category flows
  * @since 0.1.0
  */
 export const registerAndVerify = (
   input: RegisterAndVerifyInput,
-  options?: Options
-): Effect.Effect<Onboarded, RegisterAndVerifyError, Users.Users | CodeSource.CodeSource> =>
+  options?: CodePolicy.Options
+): Effect.Effect<Onboarded, RegisterAndVerifyError, Requirements> =>
   Effect.gen(function*() {
-    const users = yield* Users.Users
-    const settings = resolve(options)
     const i = yield* decodeInput("registerAndVerify", Users.RegisterInput, input)
-    const credentials = {
-      username: i.username,
-      password: i.password,
-      ...(i.applicationId === undefined ? {} : { applicationId: i.applicationId })
-    }
-
-    // Asks for a new code for an existing registration. `why` is what made us ask: a user that
-    // "already exists" (a 401 then means someone else's), or a lost answer (a 401 then means
-    // our registration never happened).
-    const resume = (
-      why: "exists" | RegisterAndVerifyError,
-      attempt: number
-    ): Effect.Effect<Start, RegisterAndVerifyError> =>
-      users.requestVerificationCode(credentials).pipe(
-        Effect.as<Start>({ _tag: "Resumed" }),
-        Effect.catchAll((error): Effect.Effect<Start, RegisterAndVerifyError> => {
-          if (isAlreadyVerified(error)) return Effect.succeed({ _tag: "AlreadyVerified" })
-          if (error._tag === "AccessDeniedError") {
-            if (why === "exists") return Effect.fail(new UsernameTaken({ username: i.username }))
-            return attempt < settings.attempts ? register(attempt + 1) : Effect.fail(why)
-          }
-          // Whether that email went out is unknown: ask again (the newest code is the valid one).
-          if (isTransient(error) && attempt < settings.attempts) return resume(why, attempt + 1)
-          return Effect.fail(error)
-        })
-      )
-
-    const register = (attempt: number): Effect.Effect<Start, RegisterAndVerifyError> =>
-      users.register(input).pipe(
-        Effect.map((res): Start => ({ _tag: "Registered", userId: res.userId })),
-        Effect.catchAll((error): Effect.Effect<Start, RegisterAndVerifyError> => {
-          if (isAlreadyExists(error)) return resume("exists", attempt)
-          if (mayHaveActed(error)) {
-            return Effect.logDebug(`registerAndVerify: registration answer lost (${error._tag}); checking`).pipe(
-              Effect.zipRight(resume(error, attempt))
-            )
-          }
-          return Effect.fail(error)
-        })
-      )
-
-    const start = yield* register(1)
-    const done = (verified: Verified, rounds: number): Onboarded => ({
-      outcome: verified._tag === "Verified" ? "verified" : "alreadyVerified",
-      username: i.username,
-      userId: verified._tag === "Verified"
-        ? Option.some(verified.userId)
-        : start._tag === "Registered"
-        ? Option.some(start.userId)
-        : Option.none(),
-      resumed: start._tag !== "Registered",
-      rounds
-    })
-    if (start._tag === "AlreadyVerified") return done(start, 0)
-
-    const requestNewCode = (attempt: number): Effect.Effect<Option.Option<Verified>, RegisterAndVerifyError> =>
-      users.requestVerificationCode(credentials).pipe(
-        Effect.as(Option.none<Verified>()),
-        Effect.catchAll((error) =>
-          isAlreadyVerified(error)
-            ? Effect.succeed(Option.some<Verified>({ _tag: "AlreadyVerified" }))
-            : isTransient(error) && attempt < settings.attempts
-            ? requestNewCode(attempt + 1)
-            : Effect.fail(error)
-        )
-      )
-
-    const rounds = yield* codeRounds<Verified, RegisterAndVerifyError>({
-      username: i.username,
-      email: i.email,
-      purpose: "verification",
-      codeTimeout: settings.codeTimeout,
-      maxRounds: settings.maxRounds,
-      attempts: settings.attempts,
-      submit: (code) =>
-        users.verify({ ...credentials, code }).pipe(
-          Effect.map((res): Verified => ({ _tag: "Verified", userId: res.userId })),
-          Effect.catchIf(isAlreadyVerified, () => Effect.succeed<Verified>({ _tag: "AlreadyVerified" }))
-        ),
-      // A lost answer to `verify`: sending the same code again tells ("already verified" if it
-      // was taken, the same outcome otherwise).
-      probe: () => Effect.succeed(Option.none()),
-      requestNewCode: () => requestNewCode(1)
-    })
-    return done(rounds.result, rounds.rounds)
-  }).pipe(Effect.withSpan("Glowmarkt.workflow.registerAndVerify"))
-
-// ---------------------------------------------------------------------------------------------
-// The rounds of codes, shared by both flows
-
-interface Rounds<A, E> {
-  readonly username: string
-  readonly email?: string | undefined
-  readonly purpose: CodeSource.Purpose
-  readonly codeTimeout: Duration.Duration
-  readonly maxRounds: number
-  readonly attempts: number
-  /** Sends the code. */
-  readonly submit: (code: string) => Effect.Effect<A, E>
-  /** After a lost answer to `submit`: whether the server took the code (then its result). */
-  readonly probe: () => Effect.Effect<Option.Option<A>, E>
-  /** Has a new code sent; `Some` when that shows the flow is already done. */
-  readonly requestNewCode: () => Effect.Effect<Option.Option<A>, E>
-}
-
-const codeRounds = <A, E extends Tagged>(
-  r: Rounds<A, E>
-): Effect.Effect<{ readonly result: A; readonly rounds: number }, E | CodeSource.CodeNotReceived | TooManyWrongCodes, CodeSource.CodeSource> => {
-  const tooMany = (round: number) =>
-    Effect.fail(new TooManyWrongCodes({ username: r.username, purpose: r.purpose, rounds: round }))
-
-  const send = (code: string, attempt: number): Effect.Effect<A, E> =>
-    r.submit(code).pipe(
-      Effect.catchIf(
-        (error) => mayHaveActed(error) && attempt < r.attempts,
-        (error) =>
-          Effect.flatMap(r.probe(), Option.match({ onSome: Effect.succeed, onNone: () => send(code, attempt + 1) })).pipe(
-            Effect.catchAll(() => Effect.fail(error))
-          )
-      ),
-      Effect.catchIf(
-        (error) => notSentTransient(error) && attempt < r.attempts,
-        () => send(code, attempt + 1)
-      )
-    )
-
-  const round = (n: number): Effect.Effect<{ readonly result: A; readonly rounds: number }, E | CodeSource.CodeNotReceived | TooManyWrongCodes, CodeSource.CodeSource> =>
-    CodeSource.await({ username: r.username, email: r.email, purpose: r.purpose, round: n }, r.codeTimeout).pipe(
-      Effect.flatMap((code) => send(Redacted.value(code).trim(), 1)),
-      Effect.map((result) => ({ result, rounds: n })),
-      Effect.catchIf(
-        (error): error is E => isMalformedCode(error as Tagged),
-        // Refused before sending: the pending code is still good, just ask again.
-        () => n < r.maxRounds ? round(n + 1) : tooMany(n)
-      ),
-      Effect.catchIf(
-        (error): error is E => isCodeRefused(error as Tagged),
-        () =>
-          n < r.maxRounds
-            ? Effect.flatMap(
-              r.requestNewCode(),
-              Option.match({ onSome: (result) => Effect.succeed({ result, rounds: n }), onNone: () => round(n + 1) })
-            )
-            : tooMany(n)
-      )
-    )
-  return round(1)
-}
-
-const notSentTransient = (error: Tagged) => isTransient(error) && !mayHaveActed(error)
+    const policy = yield* CodePolicy.make(options)
+    return yield* Flows.registerAndVerify(yield* memory(policy), i, policy)
+  }).pipe(Effect.withSpan("Glowmarkt.flow.registerAndVerify"))
 
 // ---------------------------------------------------------------------------------------------
 // reset
@@ -305,6 +124,7 @@ const notSentTransient = (error: Tagged) => isTransient(error) && !mayHaveActed(
 /**
  * The input of {@link resetPassword}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface ResetPasswordInput {
@@ -323,73 +143,39 @@ const ResetInput = Schema.Struct({
 })
 
 /**
- * What {@link resetPassword} can fail with.
+ * What {@link resetPassword} can fail with: `UnknownUserError` when nobody has the username,
+ * the code rounds' errors, the calls' errors.
  *
+ * @category errors
  * @since 0.1.0
  */
-export type ResetPasswordError =
-  | UnknownUser
-  | CodeSource.CodeNotReceived
-  | TooManyWrongCodes
-  | InvalidInputError
-  | BadRequestError
-  | AccessDeniedError
-  | NotFoundError
-  | CallError
+export type ResetPasswordError = Flows.ResetError | LoginError | InvalidConfigError
 
 /**
  * Resets a forgotten password: requests a reset code, waits for it from the `CodeSource`, sets
- * the new password (a wrong or expired code: a new one, up to `maxRounds`), then proves the new
- * password by logging in, and returns that login's token.
+ * the new password (see `CodePolicy` for wrong and void codes), then proves it by logging in,
+ * and returns the reset and that login's token.
  *
  * When the answer to setting the password is lost, a login with the new password tells whether
  * it was set; if not, the same code is sent again.
  *
+ * @category flows
  * @since 0.1.0
  */
 export const resetPassword = (
   input: ResetPasswordInput,
-  options?: Options
-): Effect.Effect<IssuedToken, ResetPasswordError, Users.Users | Auth | CodeSource.CodeSource> =>
+  options?: CodePolicy.Options
+): Effect.Effect<{ readonly reset: PasswordReset; readonly token: IssuedToken }, ResetPasswordError, Requirements> =>
   Effect.gen(function*() {
-    const users = yield* Users.Users
-    const auth = yield* Auth
-    const settings = resolve(options)
     const i = yield* decodeInput("resetPassword", ResetInput, input)
-    const app = i.applicationId === undefined ? {} : { applicationId: i.applicationId }
-    const unknown = () => new UnknownUser({ username: i.username })
-
-    const request = (attempt: number): Effect.Effect<void, ResetPasswordError> =>
-      users.requestPasswordReset({ username: i.username, ...app }).pipe(
-        Effect.catchAll((error): Effect.Effect<void, ResetPasswordError> =>
-          isUnknownUser(error)
-            ? Effect.fail(unknown())
-            : isTransient(error) && attempt < settings.attempts
-            ? request(attempt + 1)
-            : Effect.fail(error)
-        )
-      )
-
-    const login = auth.login({ username: i.username, password: i.newPassword, ...app })
-
-    yield* request(1)
-    yield* codeRounds<void, ResetPasswordError>({
-      username: i.username,
-      email: input.email,
-      purpose: "passwordReset",
-      codeTimeout: settings.codeTimeout,
-      maxRounds: settings.maxRounds,
-      attempts: settings.attempts,
-      submit: (code) =>
-        users.resetPassword({ username: i.username, code, newPassword: i.newPassword, ...app }).pipe(
-          Effect.catchIf(isUnknownUser, () => Effect.fail(unknown()))
-        ),
-      probe: () =>
-        login.pipe(
-          Effect.as(Option.some<void>(undefined)),
-          Effect.catchTag("AccessDeniedError", () => Effect.succeed(Option.none<void>()))
-        ),
-      requestNewCode: () => Effect.as(request(1), Option.none())
-    })
-    return yield* login
-  }).pipe(Effect.withSpan("Glowmarkt.workflow.resetPassword"))
+    const applicationId = i.applicationId
+    const policy = yield* CodePolicy.make(options)
+    const reset = yield* Flows.resetPassword(
+      yield* memory(policy),
+      { username: i.username, newPassword: i.newPassword, applicationId, email: input.email },
+      policy
+    )
+    const token = yield* Effect.flatMap(Auth, (auth) =>
+      auth.login({ username: i.username, password: i.newPassword, applicationId }))
+    return { reset, token }
+  }).pipe(Effect.withSpan("Glowmarkt.flow.resetPassword"))

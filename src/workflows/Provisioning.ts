@@ -6,7 +6,6 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AccessDeniedError, CallError, InvalidInputError } from "../schema/GlowmarktError.js"
@@ -17,9 +16,8 @@ import type { AdminAuth } from "../services/Credentials.js"
 import type { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import * as Session from "../services/Session.js"
 import * as Users from "../services/Users.js"
-import { decodeInput, isAlreadyExists } from "./internal/classify.js"
+import { decodeInput } from "../services/internal/input.js"
 import { type ProvisionError, reconcileCreate, type RetrySettings } from "./internal/provision.js"
-import { UsernameTaken } from "./WorkflowError.js"
 
 export type {
   /** @since 0.1.0 */
@@ -108,7 +106,7 @@ export const provision = (
     // Confirm: the answer of a create is not proof that the user can be found.
     const user = yield* users.getByUsername(i.username)
     return { outcome: result.outcome, user, attempts: result.attempts }
-  }).pipe(Effect.withSpan("Glowmarkt.workflow.provision"))
+  }).pipe(Effect.withSpan("Glowmarkt.flow.provision"))
 
 /**
  * What removing a user can fail with: a user that is not there is not a failure.
@@ -130,7 +128,7 @@ export const remove = (userId: string): Effect.Effect<"removed" | "absent", Remo
     users.delete(userId).pipe(
       Effect.as("removed" as const),
       Effect.catchTag("NotFoundError", () => Effect.succeed("absent" as const))
-    )).pipe(Effect.withSpan("Glowmarkt.workflow.remove"))
+    )).pipe(Effect.withSpan("Glowmarkt.flow.remove"))
 
 /**
  * Removes a user by username: looks it up, then {@link remove}s it.
@@ -158,28 +156,26 @@ export interface ChangeUsernameInput {
 }
 
 /**
- * What a user's own rename can fail with.
+ * What a user's own rename can fail with: `UsernameTakenError` when another user has the new
+ * username.
  *
+ * @category errors
  * @since 0.1.0
  */
-export type ChangeUsernameError = UsernameTaken | Users.ChangeUsernameError
+export type ChangeUsernameError = Users.ChangeUsernameError
 
 /**
- * Renames the user of the current `UserSession`. The new username taken by another user is
- * `UsernameTaken`. Renaming to the same name again is harmless, so a lost answer is retried.
+ * Renames the user of the current `UserSession`. Renaming to the same name again is harmless,
+ * so a lost answer is retried.
  *
  * @since 0.1.0
  */
 export const changeUsername = (
   input: ChangeUsernameInput
 ): Effect.Effect<void, ChangeUsernameError, Users.Users | Session.UserSession> =>
-  Effect.flatMap(Users.Users, (users) =>
-    users.changeUsername({ userId: input.userId, username: input.newUsername }).pipe(
-      Effect.catchIf(isAlreadyExists, () =>
-        Effect.fail(new UsernameTaken({ username: Option.getOrElse(normalised(input.newUsername), () => input.newUsername) })))
-    )).pipe(Effect.withSpan("Glowmarkt.workflow.changeUsername"))
-
-const normalised = (username: string) => Schema.decodeUnknownOption(Username)(username)
+  Effect.flatMap(Users.Users, (users) => users.changeUsername({ userId: input.userId, username: input.newUsername })).pipe(
+    Effect.withSpan("Glowmarkt.flow.changeUsername")
+  )
 
 /**
  * The input of {@link changeUsernameAs}: the user's credentials and the rename.

@@ -12,6 +12,7 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as Duration from "effect/Duration"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -20,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import { createInterface } from "node:readline"
 import * as DurableEngine from "../../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../../src/durable/DurableOnboarding.js"
+import * as Auth from "../../src/services/Auth.js"
 import * as Glowmarkt from "../../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../../src/services/GlowmarktConfig.js"
 import * as Users from "../../src/services/Users.js"
@@ -42,12 +44,11 @@ const options: Options = JSON.parse(process.argv[2] ?? "{}")
 const emit = (event: Record<string, unknown>) => process.stdout.write(JSON.stringify({ runner: options.name, ...event }) + "\n")
 
 /** The User API, reporting each call on stdout before making it. */
-const ReportingUsers = Layer.effect(
-  Users.Users,
-  Effect.map(Users.Users, (users): Users.Service => {
+const ReportingUsers = Layer.effectContext(
+  Effect.map(Effect.all([Users.Users, Auth.Auth]), ([users, auth]) => {
     const report = <I extends { readonly username: string }, A, E>(op: string, f: (i: I) => Effect.Effect<A, E>) => (i: I) =>
       Effect.zipRight(Effect.sync(() => emit({ event: "call", op, username: i.username })), f(i))
-    return {
+    const reporting: Users.Service = {
       ...users,
       register: report("register", users.register),
       requestVerificationCode: report("requestVerificationCode", users.requestVerificationCode),
@@ -55,6 +56,7 @@ const ReportingUsers = Layer.effect(
       requestPasswordReset: report("requestPasswordReset", users.requestPasswordReset),
       resetPassword: report("resetPassword", users.resetPassword)
     }
+    return Context.make(Users.Users, reporting).pipe(Context.add(Auth.Auth, auth))
   })
 ).pipe(Layer.provide(Glowmarkt.layer))
 

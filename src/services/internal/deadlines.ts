@@ -17,6 +17,7 @@
  *
  * @internal
  */
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -34,6 +35,11 @@ export interface Deadline {
    * errors do not carry it, and `call` needs it to name the error.
    */
   status: number | undefined
+  /**
+   * The request that got that response: where the error mapping finds the call's secrets, to
+   * redact them from anything the server echoed.
+   */
+  request: HttpClientRequest.HttpClientRequest | undefined
 }
 
 export interface Deadlines {
@@ -59,7 +65,8 @@ export const make = (clock: Clock.Clock, timeout: Duration.Duration): Deadlines 
       at: clock.unsafeCurrentTimeMillis() + timeoutMillis,
       scope,
       timedOut: false,
-      status: undefined
+      status: undefined,
+      request: undefined
     }
     queue.push(deadline)
     if (wake !== undefined) {

@@ -15,22 +15,21 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import type {
-  AccessDeniedError,
-  BadRequestError,
-  CallError,
-  InvalidInputError,
-  NotFoundError
-} from "../../schema/GlowmarktError.js"
+import { mayHaveActed, surelyNotActed } from "../../schema/GlowmarktError.js"
 import type { DirectoryId, Username } from "../../schema/Identifiers.js"
 import type { AddUserRes } from "../../schema/Models.js"
 import type { AdminAuth } from "../../services/Credentials.js"
 import type * as Users from "../../services/Users.js"
-import { retryAfterFailure } from "../../services/internal/call.js"
-import { isAlreadyExists, isTransient, mayHaveActed, retryAfterMillis } from "./classify.js"
+import { retryAfterFailure } from "../../services/internal/retry.js"
 
 /** What a provisioning can fail with. */
-export type ProvisionError = InvalidInputError | BadRequestError | AccessDeniedError | NotFoundError | CallError
+export type ProvisionError = Users.CreateError | Users.LookupError
+
+/** The `Retry-After` the server asked for, in milliseconds. */
+const retryAfterMillis = (error: ProvisionError): number | undefined =>
+  error._tag === "UnexpectedStatusError" && error.retryAfterSeconds !== undefined
+    ? error.retryAfterSeconds * 1000
+    : undefined
 
 /** The retry settings of the reconciling create. */
 export interface RetrySettings {
@@ -65,7 +64,11 @@ export interface Reconciled {
 
 class RetryCreate extends Data.TaggedError("RetryCreate")<{ readonly cause: ProvisionError }> {}
 
-/** Creates a user, reconciling after every answer that may hide a create that happened. */
+/**
+ * Creates a user, reconciling after every answer that may hide a create that happened. When
+ * the retries run out, the failure is the last create that may have happened unseen (so that
+ * `mayHaveActed` tells the caller to check), or else the last error: then surely no user.
+ */
 export const reconcileCreate = (
   users: Users.Service,
   input: { readonly username: Username; readonly directoryId?: DirectoryId | undefined },
@@ -76,6 +79,9 @@ export const reconcileCreate = (
     const firstAt = yield* Clock.currentTimeMillis
     let attempts = 0
     let lostCreate = false
+    // The latest create that may have happened and that no look-up since has shown absent: the
+    // failure to report if the retries run out, so that the caller knows to check.
+    let unconfirmed: ProvisionError | undefined
 
     const request = <A, E, R>(effect: Effect.Effect<A, E, R>) => hooks.limit(Effect.zipRight(hooks.onRequest, effect))
     const lookup = request(users.getByUsername(input.username))
@@ -93,7 +99,7 @@ export const reconcileCreate = (
       return request(users.create(input)).pipe(
         Effect.map((user): Reconciled => ({ outcome: "created", user: Option.some(user), attempts })),
         Effect.catchAll((error): Effect.Effect<Reconciled, ProvisionError | RetryCreate, AdminAuth> => {
-          if (isAlreadyExists(error)) {
+          if (error._tag === "UsernameTakenError") {
             return lookup.pipe(
               Effect.map(found),
               Effect.catchAll((lookupError) =>
@@ -110,13 +116,17 @@ export const reconcileCreate = (
           }
           if (mayHaveActed(error)) {
             lostCreate = true
+            unconfirmed = error
             return lookup.pipe(
               Effect.map(found),
-              // Not there (or the look-up failed too): the create did not happen, send it again.
-              Effect.catchAll(() => Effect.fail(new RetryCreate({ cause: error })))
+              Effect.catchAll((lookupError) => {
+                // Not there: the create did not happen. Either way, send it again.
+                if (lookupError._tag === "NotFoundError") unconfirmed = undefined
+                return Effect.fail(new RetryCreate({ cause: error }))
+              })
             )
           }
-          if (isTransient(error)) return Effect.fail(new RetryCreate({ cause: error }))
+          if (surelyNotActed(error)) return Effect.fail(new RetryCreate({ cause: error }))
           return Effect.fail(error)
         })
       )
@@ -136,6 +146,6 @@ export const reconcileCreate = (
 
     return yield* once.pipe(
       retryAfterFailure((error) => error._tag === "RetryCreate", schedule),
-      Effect.catchTag("RetryCreate", (e) => Effect.fail(e.cause))
+      Effect.catchTag("RetryCreate", (e) => Effect.fail(unconfirmed ?? e.cause))
     )
   })

@@ -1,0 +1,119 @@
+/**
+ * The two flows as `@effect/workflow` workflows: the flow bodies of `src/workflows` (the same
+ * code the in-memory flows run) on a durable engine, where each API step is an `Activity`
+ * (its outcome persisted: a replay never repeats a step that finished) and each wait for a
+ * code a durable deferred with a durable timeout (`codes.ts`).
+ *
+ * @internal
+ */
+import * as Activity from "@effect/workflow/Activity"
+import * as Workflow from "@effect/workflow/Workflow"
+import type { WorkflowEngine, WorkflowInstance } from "@effect/workflow/WorkflowEngine"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { type GlowmarktError, GlowmarktErrorSchema } from "../../schema/GlowmarktError.js"
+import type { Auth } from "../../services/Auth.js"
+import type * as Users from "../../services/Users.js"
+import { CodePolicy } from "../../workflows/CodePolicy.js"
+import { CodeNotReceivedError, TooManyWrongCodesError } from "../../workflows/FlowError.js"
+import * as Flows from "../../workflows/internal/flows.js"
+import { awaitCode } from "./codes.js"
+import { FlowSecrets } from "./seal.js"
+
+/** A secret as the engine stores it: AES-256-GCM ciphertext, opened only with the same key. */
+export const SealedSecret = Schema.String.annotations({ identifier: "SealedSecret" })
+
+/** What a flow can end with, besides success: the library's errors and the flows' own. */
+export const FlowFailure = Schema.Union(CodeNotReceivedError, TooManyWrongCodesError, GlowmarktErrorSchema)
+export type FlowFailure = typeof FlowFailure.Type
+
+/** What a registration runs with; the verify calls need the password, so it is there, sealed. */
+export const RegistrationPayload = Schema.Struct({
+  applicationId: Schema.String,
+  directoryId: Schema.optional(Schema.String),
+  username: Schema.String,
+  name: Schema.String,
+  email: Schema.String,
+  sealedPassword: SealedSecret,
+  policy: CodePolicy
+})
+
+/** What a password reset runs with (the new password sealed). */
+export const PasswordResetPayload = Schema.Struct({
+  applicationId: Schema.String,
+  username: Schema.String,
+  /** Part of the idempotency key: a new nonce starts a new reset for the same user. */
+  nonce: Schema.String,
+  sealedNewPassword: SealedSecret,
+  policy: CodePolicy
+})
+
+/** register -> verify, keyed by application + username. */
+export const RegisterAndVerify = Workflow.make({
+  name: "GlowmarktRegisterAndVerify",
+  payload: RegistrationPayload,
+  success: Flows.Onboarded,
+  error: FlowFailure,
+  idempotencyKey: (p) => `${p.applicationId}/${p.username}`
+})
+
+/** request reset -> reset, keyed by application + username + nonce. */
+export const ResetPassword = Workflow.make({
+  name: "GlowmarktResetPassword",
+  payload: PasswordResetPayload,
+  success: Flows.PasswordReset,
+  error: FlowFailure,
+  idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
+})
+
+type DurableContext = WorkflowEngine | WorkflowInstance | Flows.StepContext
+
+/** The durable engine of the flow bodies, with the flow's policy for its waits. */
+const durable = (policy: CodePolicy): Flows.Engine<DurableContext> => ({
+  step: <A, I, E extends GlowmarktError>(
+    name: string,
+    success: Schema.Schema<A, I>,
+    effect: Effect.Effect<A, E, Flows.StepContext>
+  ) =>
+    // The activity fails only with what `effect` fails with; its schema, for storing the
+    // failure, is that of every library error.
+    Effect.catchAll(
+      Activity.make({ name, success, error: GlowmarktErrorSchema, execute: effect }),
+      (error) => Effect.fail(error as E)
+    ),
+  awaitCode: (request) =>
+    Effect.map(
+      awaitCode(request.entry, Duration.millis(policy.codeTimeoutMillis)),
+      (outcome) => outcome === undefined ? Option.none() : Option.some(outcome.code)
+    )
+})
+
+/** Opens a sealed secret of the payload; a key that cannot open it is a misconfiguration. */
+const unseal = (sealed: string) =>
+  Effect.flatMap(FlowSecrets, (secrets) =>
+    Option.match(secrets.open(sealed), {
+      onNone: () =>
+        Effect.dieMessage(
+          "a durable flow's sealed password cannot be opened: every process running these flows needs the same secretKey (GLOWMARKT_DURABLE_SECRET_KEY)"
+        ),
+      onSome: Effect.succeed
+    }))
+
+/** The registration workflow's body: the shared flow on the durable engine. */
+export const registerAndVerify = (p: typeof RegistrationPayload.Type) =>
+  Effect.flatMap(unseal(p.sealedPassword), (password) =>
+    Flows.registerAndVerify(durable(p.policy), { ...p, password }, p.policy))
+
+/** The password-reset workflow's body. */
+export const resetPassword = (p: typeof PasswordResetPayload.Type) =>
+  Effect.flatMap(unseal(p.sealedNewPassword), (newPassword) =>
+    Flows.resetPassword(durable(p.policy), { username: p.username, applicationId: p.applicationId, newPassword }, p.policy))
+
+/** Both workflows registered with the engine in context. */
+export const layerWorkflows: Layer.Layer<never, never, WorkflowEngine | Users.Users | Auth | FlowSecrets> = Layer.mergeAll(
+  RegisterAndVerify.toLayer(registerAndVerify),
+  ResetPassword.toLayer(resetPassword)
+)

@@ -1,0 +1,381 @@
+/**
+ * The two self-service flows, written once for both engines: register -> verify, and request
+ * reset -> reset. The engine runs each API step (in memory: as is; durably: as an activity
+ * whose outcome is persisted, named so that a replay finds it) and waits for codes. What an
+ * answer means comes from the service edge (the errors' tags); what to do after a lost answer
+ * is decided here: ask the server what state it reached before reporting.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import {
+  type GlowmarktError,
+  mayHaveActed,
+  surelyNotActed,
+  UsernameTakenError
+} from "../../schema/GlowmarktError.js"
+import { Auth } from "../../services/Auth.js"
+import { AdminAuth } from "../../services/Credentials.js"
+import * as Users from "../../services/Users.js"
+import type { CodePolicy } from "../CodePolicy.js"
+import type { CodeNotReceivedError, Purpose, TooManyWrongCodesError } from "../FlowError.js"
+import { codeRounds, type Submitted } from "./codeRounds.js"
+
+/** What a step's effect may need. */
+export type StepContext = Users.Users | Auth
+
+/** An engine: how steps run and how codes are waited for. */
+export interface Engine<R> {
+  /**
+   * Runs one API step named `name` (unique within the flow, the same on every replay). Its
+   * success must encode with `success`: a durable engine stores it.
+   */
+  readonly step: <A, I, E extends GlowmarktError>(
+    name: string,
+    success: Schema.Schema<A, I>,
+    effect: Effect.Effect<A, E, StepContext>
+  ) => Effect.Effect<A, E, R>
+  /** Waits for entry `entry` of a code; `None` when the policy's timeout passes first. */
+  readonly awaitCode: (request: {
+    readonly username: string
+    readonly email?: string | undefined
+    readonly purpose: Purpose
+    readonly entry: number
+    readonly codeNumber: number
+  }) => Effect.Effect<Option.Option<string>, CodeNotReceivedError, R>
+}
+
+/** How many times a step whose answer was lost, or that surely did not reach the server, is tried. */
+export const stepAttempts = 3
+
+const transient = (e: GlowmarktError) => mayHaveActed(e) || surelyNotActed(e)
+
+// ---------------------------------------------------------------------------------------------
+// register -> verify
+
+/**
+ * The user at the end of a registration: active.
+ *
+ * - `verified`: this flow verified the user (the server took one of its codes, even when the
+ *   answer was lost and a replay had to tell).
+ * - `alreadyVerified`: the user was active before this flow sent a code (an earlier run of
+ *   the flow, or another process, finished it).
+ *
+ * `userId` is what the server said: the registration's or the verification's answer, or, when
+ * both were lost, an admin look-up if an `AdminAuth` is provided. Only without any of these is
+ * it `None`.
+ *
+ * @since 0.1.0
+ */
+export class Onboarded extends Schema.Class<Onboarded>("effect-glowmarkt/Onboarded")({
+  outcome: Schema.Literal("verified", "alreadyVerified"),
+  username: Schema.String,
+  userId: Schema.OptionFromNullOr(Schema.String),
+  /** Whether this run continued a registration found on the server instead of making one. */
+  resumed: Schema.Boolean,
+  codesSent: Schema.Number,
+  wrongCodes: Schema.Number
+}) {}
+
+/** What a registration runs with. */
+export interface RegistrationInput {
+  readonly name: string
+  readonly username: string
+  readonly email: string
+  readonly password: Redacted.Redacted<string>
+  /** Defaults to the configured one. */
+  readonly applicationId?: string | undefined
+  readonly directoryId?: string | undefined
+}
+
+/** What a registration can fail with. */
+export type RegistrationError =
+  | UsernameTakenError
+  | CodeNotReceivedError
+  | TooManyWrongCodesError
+  | Users.RegisterError
+  | Users.RequestVerificationCodeError
+  | Users.VerifyError
+
+const Start = Schema.Union(
+  Schema.TaggedStruct("Registered", { userId: Schema.String }),
+  Schema.TaggedStruct("Resumed", {}),
+  Schema.TaggedStruct("Active", {}),
+  Schema.TaggedStruct("NotRegistered", {})
+)
+type Start = typeof Start.Type
+
+const Verification = Schema.Union(
+  Schema.TaggedStruct("Done", { userId: Schema.OptionFromNullOr(Schema.String), byThisFlow: Schema.Boolean }),
+  Schema.TaggedStruct("Rejected", {
+    reason: Schema.Literal("wrong", "expired", "tooManyAttempts", "noPendingCode")
+  })
+)
+type Verification = typeof Verification.Type
+
+/** The registration flow. */
+export const registerAndVerify = <R>(
+  engine: Engine<R>,
+  input: RegistrationInput,
+  policy: CodePolicy
+): Effect.Effect<Onboarded, RegistrationError, R> =>
+  Effect.gen(function*() {
+    const credentials = { username: input.username, password: input.password, applicationId: input.applicationId }
+    const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E>) => Effect.flatMap(Users.Users, f)
+
+    // Asks for a code for a registration that may exist: that succeeds only for the user with
+    // this password. `lost` says why we ask: a lost registration answer (a refusal then means
+    // the registration never happened), or `undefined` for "username taken" (a refusal then
+    // means the username is someone else's).
+    const resume = (lost: GlowmarktError | undefined, attempt: number): Effect.Effect<Start, RegistrationError, R> =>
+      engine.step(
+        `resume-${attempt}`,
+        Start,
+        users((u) => u.requestVerificationCode(credentials)).pipe(
+          Effect.as<Start>({ _tag: "Resumed" }),
+          Effect.catchTags({
+            AlreadyVerifiedError: () => Effect.succeed<Start>({ _tag: "Active" }),
+            InvalidCredentialsError: (e) =>
+              lost !== undefined ? Effect.succeed<Start>({ _tag: "NotRegistered" }) : Effect.fail(e)
+          })
+        )
+      ).pipe(
+        Effect.catchAll((e): Effect.Effect<Start, RegistrationError, R> =>
+          e._tag === "InvalidCredentialsError"
+            ? Effect.fail(new UsernameTakenError({ operation: "addUser", username: input.username }))
+            : transient(e) && attempt < stepAttempts
+            ? resume(lost, attempt + 1)
+            : Effect.fail(e)
+        ),
+        Effect.flatMap((start) =>
+          start._tag === "NotRegistered"
+            // The lost registration never happened: register again, a bounded number of times.
+            ? attempt < stepAttempts ? register(attempt + 1) : Effect.fail(lost as RegistrationError)
+            : Effect.succeed(start)
+        )
+      )
+
+    const register = (attempt: number): Effect.Effect<Start, RegistrationError, R> =>
+      engine.step(
+        `register-${attempt}`,
+        Start,
+        users((u) =>
+          u.register({
+            name: input.name,
+            username: input.username,
+            email: input.email,
+            password: input.password,
+            applicationId: input.applicationId,
+            directoryId: input.directoryId
+          })
+        ).pipe(Effect.map((res): Start => ({ _tag: "Registered", userId: res.userId })))
+      ).pipe(
+        Effect.catchAll((e): Effect.Effect<Start, RegistrationError, R> => {
+          if (e._tag === "UsernameTakenError") return resume(undefined, attempt)
+          if (mayHaveActed(e)) return resume(e, attempt)
+          if (surelyNotActed(e) && attempt < stepAttempts) return register(attempt + 1)
+          return Effect.fail(e)
+        })
+      )
+
+    const start = yield* register(1)
+    const resumed = start._tag !== "Registered"
+    const knownUserId = start._tag === "Registered" ? Option.some(start.userId) : Option.none<string>()
+    const finish = (done: { readonly userId: Option.Option<string>; readonly byThisFlow: boolean }, codesSent: number, wrongCodes: number) =>
+      Effect.map(
+        Option.isSome(done.userId) || Option.isSome(knownUserId)
+          ? Effect.succeed(Option.orElse(done.userId, () => knownUserId))
+          : lookUpUserId(engine, input.username),
+        (userId) =>
+          new Onboarded({
+            outcome: done.byThisFlow ? "verified" : "alreadyVerified",
+            username: input.username,
+            userId,
+            resumed,
+            codesSent,
+            wrongCodes
+          })
+      )
+    if (start._tag === "Active") return yield* finish({ userId: Option.none(), byThisFlow: false }, 0, 0)
+
+    // Sends one code; after a lost answer the same code again tells ("already verified": it was
+    // taken); when every replay is lost, a login tells whether the user is active.
+    const verify = (entry: number, code: string, attempt: number): Effect.Effect<Verification, RegistrationError, R> =>
+      engine.step(
+        `verify-${entry}-${attempt}`,
+        Verification,
+        users((u) => u.verify({ ...credentials, code })).pipe(
+          Effect.map((res): Verification => ({ _tag: "Done", userId: Option.some(res.userId), byThisFlow: true })),
+          Effect.catchTags({
+            AlreadyVerifiedError: () =>
+              Effect.succeed<Verification>({ _tag: "Done", userId: Option.none(), byThisFlow: attempt > 1 }),
+            CodeRejectedError: (e) => Effect.succeed<Verification>({ _tag: "Rejected", reason: e.reason })
+          })
+        )
+      ).pipe(
+        Effect.catchAll((e): Effect.Effect<Verification, RegistrationError, R> => {
+          if (!transient(e)) return Effect.fail(e)
+          if (attempt < stepAttempts) return verify(entry, code, attempt + 1)
+          if (!mayHaveActed(e)) return Effect.fail(e)
+          return Effect.flatMap(
+            isActive(engine, `verify-${entry}-check`, credentials),
+            (active) => active ? Effect.succeed<Verification>({ _tag: "Done", userId: Option.none(), byThisFlow: true }) : Effect.fail(e)
+          )
+        })
+      )
+
+    const requestCode = (n: number, attempt: number): Effect.Effect<Option.Option<Verification>, RegistrationError, R> =>
+      engine.step(
+        `request-code-${n}-${attempt}`,
+        Schema.Boolean,
+        users((u) => u.requestVerificationCode(credentials)).pipe(
+          Effect.as(false),
+          Effect.catchTag("AlreadyVerifiedError", () => Effect.succeed(true))
+        )
+      ).pipe(
+        Effect.map((active) => active ? Option.some<Verification>({ _tag: "Done", userId: Option.none(), byThisFlow: false }) : Option.none()),
+        // Whether that email went out is unknown: ask again (the newest code is the valid one).
+        Effect.catchIf(
+          (e) => transient(e) && attempt < stepAttempts,
+          () => requestCode(n, attempt + 1)
+        )
+      )
+
+    const rounds = yield* codeRounds(policy, { username: input.username, purpose: "verification" }, {
+      awaitCode: (entry, codeNumber) =>
+        engine.awaitCode({ username: input.username, email: input.email, purpose: "verification", entry, codeNumber }),
+      requestCode: (n) => requestCode(n, 1),
+      submit: (entry, code) =>
+        Effect.map(verify(entry, code, 1), (v): Submitted<Verification> =>
+          v._tag === "Done" ? { _tag: "Done", result: v } : { _tag: "Rejected", reason: v.reason })
+    })
+    const done = rounds.result as Extract<Verification, { _tag: "Done" }>
+    return yield* finish(done, rounds.codesSent, rounds.wrongCodes)
+  })
+
+/** Whether `credentials` log in: the user is active (a 401 means not verified, or not this password). */
+const isActive = <R>(
+  engine: Engine<R>,
+  name: string,
+  credentials: {
+    readonly username: string
+    readonly password: Redacted.Redacted<string>
+    readonly applicationId?: string | undefined
+  }
+) =>
+  engine.step(
+    name,
+    Schema.Boolean,
+    Effect.flatMap(Auth, (auth) => auth.login(credentials)).pipe(
+      Effect.as(true),
+      Effect.catchTag("InvalidCredentialsError", () => Effect.succeed(false))
+    )
+  )
+
+/** The user id by an admin look-up, when an `AdminAuth` is at hand; `None` otherwise or on failure. */
+const lookUpUserId = <R>(engine: Engine<R>, username: string) =>
+  engine.step(
+    "look-up-user-id",
+    Schema.OptionFromNullOr(Schema.String),
+    Effect.flatMap(Effect.serviceOption(AdminAuth), (admin) =>
+      Option.match(admin, {
+        onNone: () => Effect.succeed(Option.none<string>()),
+        onSome: (credential) =>
+          Effect.flatMap(Users.Users, (u) => u.getByUsername(username)).pipe(
+            Effect.provideService(AdminAuth, credential),
+            Effect.map((user): Option.Option<string> => Option.some(user.userId)),
+            Effect.orElseSucceed(() => Option.none<string>())
+          )
+      }))
+  ).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+
+// ---------------------------------------------------------------------------------------------
+// request reset -> reset
+
+/**
+ * A password reset that ended with the new password set.
+ *
+ * @since 0.1.0
+ */
+export class PasswordReset extends Schema.Class<PasswordReset>("effect-glowmarkt/PasswordReset")({
+  username: Schema.String,
+  codesSent: Schema.Number,
+  wrongCodes: Schema.Number
+}) {}
+
+/** What a reset runs with. */
+export interface ResetInput {
+  readonly username: string
+  readonly newPassword: Redacted.Redacted<string>
+  /** Defaults to the configured one. */
+  readonly applicationId?: string | undefined
+  readonly email?: string | undefined
+}
+
+/** What a reset can fail with. */
+export type ResetError =
+  | CodeNotReceivedError
+  | TooManyWrongCodesError
+  | Users.RequestPasswordResetError
+  | Users.ResetPasswordError
+
+/** The reset flow. */
+export const resetPassword = <R>(
+  engine: Engine<R>,
+  input: ResetInput,
+  policy: CodePolicy
+): Effect.Effect<PasswordReset, ResetError, R> =>
+  Effect.gen(function*() {
+    const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E>) => Effect.flatMap(Users.Users, f)
+    const who = { username: input.username, applicationId: input.applicationId }
+
+    const request = (n: number, attempt: number): Effect.Effect<void, ResetError, R> =>
+      engine.step(`request-reset-${n}-${attempt}`, Schema.Void, users((u) => u.requestPasswordReset(who))).pipe(
+        Effect.catchIf(
+          (e) => transient(e) && attempt < stepAttempts,
+          () => request(n, attempt + 1)
+        )
+      )
+
+    const reset = (entry: number, code: string, attempt: number): Effect.Effect<Submitted<true>, ResetError, R> =>
+      engine.step(
+        `reset-${entry}-${attempt}`,
+        Schema.Union(
+          Schema.TaggedStruct("Done", { result: Schema.Literal(true) }),
+          Schema.TaggedStruct("Rejected", { reason: Schema.Literal("wrong", "expired", "tooManyAttempts", "noPendingCode") })
+        ),
+        users((u) => u.resetPassword({ ...who, code, newPassword: input.newPassword })).pipe(
+          Effect.as<Submitted<true>>({ _tag: "Done", result: true }),
+          Effect.catchTag("CodeRejectedError", (e) => Effect.succeed<Submitted<true>>({ _tag: "Rejected", reason: e.reason }))
+        )
+      ).pipe(
+        Effect.catchAll((e): Effect.Effect<Submitted<true>, ResetError, R> => {
+          if (!transient(e)) return Effect.fail(e)
+          // A lost answer: a login with the new password tells whether it was set (a replay of
+          // a used code could not).
+          const probe = mayHaveActed(e)
+            ? isActive(engine, `reset-${entry}-${attempt}-check`, { ...who, password: input.newPassword }).pipe(
+              Effect.orElseSucceed(() => false)
+            )
+            : Effect.succeed(false)
+          return Effect.flatMap(probe, (set) =>
+            set
+              ? Effect.succeed<Submitted<true>>({ _tag: "Done", result: true })
+              : attempt < stepAttempts
+              ? reset(entry, code, attempt + 1)
+              : Effect.fail(e))
+        })
+      )
+
+    yield* request(1, 1)
+    const rounds = yield* codeRounds(policy, { username: input.username, purpose: "passwordReset" }, {
+      awaitCode: (entry, codeNumber) =>
+        engine.awaitCode({ username: input.username, email: input.email, purpose: "passwordReset", entry, codeNumber }),
+      requestCode: (n) => Effect.as(request(n, 1), Option.none()),
+      submit: (entry, code) => reset(entry, code, 1)
+    })
+    return new PasswordReset({ username: input.username, codesSent: rounds.codesSent, wrongCodes: rounds.wrongCodes })
+  })
