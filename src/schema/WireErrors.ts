@@ -76,9 +76,10 @@ const notFoundMessage = (body: string): string => {
 export const WireNotFoundBody = Schema.transform(Schema.String, Schema.instanceOf(WireNotFound), {
   strict: true,
   decode: (body) => new WireNotFound({ message: notFoundMessage(body) }),
-  encode: ({ message }) => message
+  // The spec's 404 is a JSON string (`produces: application/json`, `type: string`).
+  encode: ({ message }) => JSON.stringify(message)
 }).pipe(
-  HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain" }),
+  HttpApiSchema.withEncoding({ kind: "Text", contentType: "application/json" }),
   Schema.annotations(HttpApiSchema.annotations({ status: 404, identifier: "NotFoundError" }))
 )
 
