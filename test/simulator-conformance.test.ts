@@ -4,8 +4,9 @@
  * combination), and the answer the spec implies for each. No test reads the spec file: these
  * rows are the rules of docs/SIMULATOR.md ("What the simulator refuses" and "Credentials").
  */
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Simulator from "../src/testing/Simulator.js"
 import type { SimulatorInfo } from "../src/testing/Simulator.js"
@@ -303,4 +304,15 @@ layer(Simulator.layerServer({ seed: "conformance" }), { excludeTestServices: tru
         expect((yield* control(info, `/inbox/${user}/next`)).status).toBe(404)
       }))
   })
+})
+
+describe("Simulator.layerServer: where it listens", () => {
+  it.live("refuses a host beyond loopback unless allowRemote", () =>
+    Effect.gen(function*() {
+      const refused = yield* Effect.exit(Effect.provide(Simulator.info, Simulator.layerServer({ host: "0.0.0.0" })))
+      expect(Exit.isFailure(refused)).toBe(true)
+      if (Exit.isFailure(refused)) expect(String(refused.cause)).toContain("allowRemote")
+      const loopback = yield* Effect.provide(Simulator.info, Simulator.layerServer({ host: "localhost" }))
+      expect(loopback.origin).toMatch(/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/)
+    }))
 })
