@@ -11,7 +11,11 @@
  *
  * Outside `/api/v0-1` the server answers control routes: `/_simulator/info`, `/_simulator/inbox/{email}`
  * (and `/next?wait=ms`), `/_simulator/counters`, `/_simulator/faults`, `/_simulator/requests`,
- * `/_simulator/users`. See `docs/SIMULATOR.md` and the README for every behaviour the upstream spec leaves open.
+ * `/_simulator/users`, only for requests whose `Host` is the address served (no DNS rebinding).
+ * It is as strict as the spec, no stricter: one security rule from the spec's alternatives for
+ * every operation, a 100 KiB body limit (413), JSON bodies only with a JSON content type (415),
+ * 405 for an unknown method, JSON 404s. See `docs/SIMULATOR.md` and the README for every
+ * behaviour the upstream spec leaves open.
  *
  * @since 0.1.0
  */

@@ -1,7 +1,9 @@
 /**
  * The HTTP side of the simulator: the `HttpApiBuilder` app (with the spec's 400 bodies instead
  * of `HttpApiDecodeError`), wrapped in what a real network and the `/_simulator/*` control
- * routes add: counters, the request log, faults and the admin/session credential checks.
+ * routes add: counters, the request log, faults, the admin/session credential checks (any one
+ * satisfied alternative authorises), the body limit and content type (413, 415), 405 for an
+ * unknown method, JSON 404s, and the `Host` check of the control routes.
  *
  * @internal
  */
