@@ -108,6 +108,20 @@ const rows: ReadonlyArray<Row> = [
     status,
     ...(status === 401 ? { json: denied } : {})
   })),
+  // The same rule on every other operation of each group: every credential at once, and none.
+  ...([
+    ["admin POST /user", "POST", () => "/user", (f: Fixture) => ({ username: `everything${f.userId.slice(0, 8)}@example.com`, directoryId: f.info.directoryId }), 200],
+    ["admin DELETE /user/{unknown}", "DELETE", () => "/user/00000000-0000-4000-8000-000000000000", () => undefined, 404],
+    ["session GET /auth/newToken", "GET", () => "/auth/newToken", () => undefined, 200],
+    ["session PUT /user/{userId}/username (to its own)", "PUT", (f: Fixture) => `/user/${f.userId}/username`, () => ({ username: "conformance@example.com", status: "active" }), 200]
+  ] as const).flatMap(([name, method, path, body, status]): ReadonlyArray<Row> => {
+    const session = name.startsWith("session")
+    const every = (f: Fixture) => ({ ...appKeys(f.info), ...app(f), token: session ? f.userToken : f.info.developerToken })
+    return [
+      { name: `${name}: every credential at once`, path, request: (f) => ({ method, headers: every(f), body: body(f) }), status },
+      { name: `${name}: no credential`, path, request: (f) => ({ method, body: body(f) }), status: 401, json: denied }
+    ]
+  }),
   // bodies
   {
     name: `a body over ${limit} bytes (Content-Length) is 413`,
