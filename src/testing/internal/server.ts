@@ -29,6 +29,7 @@ import type { Counters, OperationCounters, RequestLogEntry, SimulatorService } f
 import type { FaultEngine } from "./faults.js"
 import * as Handlers from "./handlers.js"
 import * as Routes from "./routes.js"
+import * as Security from "./security.js"
 import { messages } from "./state.js"
 
 const errorBody = (status: number, error: string) => HttpServerResponse.unsafeJson({ error }, { status })
@@ -405,28 +406,14 @@ export const makeApp = (options: {
         const refused = yield* checkBody(request, route)
         if (refused !== undefined) return refused
         const serve = Effect.locally(api, currentDeclaresBadRequest, route.declaresBadRequest)
-        if (route.group === "admin") {
-          const app = core.state.authorizeAdmin({
-            authorization: header(request, "authorization"),
-            applicationId: header(request, "applicationid"),
-            token: header(request, "token")
-          }, now)
-          return yield* app === undefined
-            ? Effect.succeed(errorBody(401, messages.accessDenied))
-            : Effect.locally(serve, Handlers.currentAdminApplication, app)
-        }
-        if (route.group === "session") {
-          // One alternative: `applicationId` + a user's token. Other headers are ignored.
-          const applicationId = header(request, "applicationid")
-          const token = header(request, "token")
-          const checked = applicationId === undefined || token === undefined
-            ? undefined
-            : core.state.checkToken(applicationId, token, now)
-          return yield* checked === undefined || checked.developer
-            ? Effect.succeed(errorBody(401, messages.accessDenied))
-            : Effect.locally(serve, Handlers.currentSession, checked)
-        }
-        return yield* serve
+        // One rule for every operation: the first of the spec's alternatives that the request
+        // satisfies authorises it, whatever else it carries (security.ts).
+        const grant = Security.authorize(core.state, route.group, request, now)
+        if (grant === undefined) return errorBody(401, messages.accessDenied)
+        return yield* serve.pipe(
+          Effect.locally(Handlers.currentAdminApplication, route.group === "admin" ? grant.application : undefined),
+          Effect.locally(Handlers.currentSession, grant.session)
+        )
       })
 
     const serveApi = (request: HttpServerRequest.HttpServerRequest, url: URL) =>

@@ -98,6 +98,9 @@ const developerTokenExp = 4102444800
 
 const denied = () => new WireAccessDenied({ message: messages.accessDenied })
 
+/** The security schemes of the spec that the simulator's operations use. @internal */
+export type SecurityScheme = "appKeys" | "orgAppKeys" | "applicationId" | "devUserToken" | "userToken"
+
 /** The key id and secret of an `Authorization: Basic` header, if it is one. */
 const parseBasic = (authorization: string | undefined): { readonly keyId: string; readonly secret: string } | undefined => {
   if (authorization === undefined) return undefined
@@ -402,33 +405,44 @@ export class UserSystem {
   // admin
 
   /**
-   * Which application an admin request acts for, or `undefined` (401).
-   *
-   * The spec's security is a list of alternatives: app keys, OR `applicationId` + organisation
-   * keys, OR `applicationId` + a developer token. A request that satisfies one is authorised,
-   * whatever else it carries (a generated client sends every credential it was configured
-   * with); it acts for the application of the first alternative it satisfies, in that order.
+   * Whether a request satisfies one security scheme of the spec, and what it grants: the
+   * application it acts for, and for a user's token the checked token. `undefined`: not
+   * satisfied. The alternatives that combine schemes are evaluated in `security.ts`.
    */
-  authorizeAdmin(
+  satisfies(
+    scheme: SecurityScheme,
     headers: { readonly authorization: string | undefined; readonly applicationId: string | undefined; readonly token: string | undefined },
     now: number
-  ): string | undefined {
+  ): { readonly application?: string; readonly session?: CheckedToken } | undefined {
     const { applicationId, authorization, token } = headers
-    const basic = parseBasic(authorization)
-    const { appKeys, organisationKeys } = this.seed
-    if (basic !== undefined && basic.keyId === appKeys.keyId && basic.secret === appKeys.secret) {
-      return this.seed.applicationId
+    switch (scheme) {
+      case "applicationId":
+        return applicationId !== undefined && this.application(applicationId) !== undefined ? { application: applicationId } : undefined
+      case "appKeys": {
+        const basic = parseBasic(authorization)
+        const keys = this.seed.appKeys
+        return basic !== undefined && basic.keyId === keys.keyId && basic.secret === keys.secret
+          ? { application: this.seed.applicationId }
+          : undefined
+      }
+      case "orgAppKeys": {
+        // Organisation keys act for an application of the organisation, named by `applicationId`.
+        const basic = parseBasic(authorization)
+        const keys = this.seed.organisationKeys
+        const app = applicationId === undefined ? undefined : this.application(applicationId)
+        return basic !== undefined && basic.keyId === keys.keyId && basic.secret === keys.secret &&
+            app !== undefined && app.organisationId === this.seed.organisationId
+          ? { application: applicationId! }
+          : undefined
+      }
+      case "devUserToken":
+      case "userToken": {
+        if (applicationId === undefined || token === undefined) return undefined
+        const checked = this.checkToken(applicationId, token, now)
+        if (checked === undefined || checked.developer !== (scheme === "devUserToken")) return undefined
+        return scheme === "userToken" ? { application: applicationId, session: checked } : { application: applicationId }
+      }
     }
-    const app = applicationId === undefined ? undefined : this.application(applicationId)
-    if (app === undefined || applicationId === undefined) return undefined
-    if (
-      basic !== undefined && basic.keyId === organisationKeys.keyId && basic.secret === organisationKeys.secret &&
-      app.organisationId === this.seed.organisationId
-    ) {
-      return applicationId
-    }
-    if (token !== undefined && this.checkToken(applicationId, token, now)?.developer === true) return applicationId
-    return undefined
   }
 
   /** `POST /user`: an active user without a password, with an account in the application. */
