@@ -193,6 +193,55 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", { timeout: 18
     expect(run.stderr).toContain("register")
   })
 
+  it("--help off a terminal has no ANSI escapes, and a subcommand's help names its whole path", async () => {
+    for (const args of [["--help"], ["users", "--help"], ["users", "get", "--help"], ["simulator", "-h"]]) {
+      const run = await glowmarkt(args, { NO_COLOR: "" })
+      expect(run.code, args.join(" ")).toBe(0)
+      expect(run.stdout).not.toContain("\u001b")
+      expect(run.stdout).toContain(`$ glowmarkt ${args.filter((a) => !a.startsWith("-")).join(" ")}`.trimEnd())
+      expect(run.stdout).not.toMatch(/^\$ (users|get|simulator)\b/m)
+    }
+  })
+
+  it("a bad input value (a non-email --email) exits 2 with the command's usage", async () => {
+    const run = await glowmarkt(["users", "register", "--name", "N", "--email", "not-an-email"], { GLOWMARKT_PASSWORD: password })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/^error: .*email/)
+    expect(run.stderr).toContain("$ glowmarkt users register")
+  })
+
+  it("--json prints one JSON object on stdout when the command fails too", async () => {
+    const network = await glowmarkt(["users", "request-reset", "--username", "x@example.com", "--json"], {
+      GLOWMARKT_BASE_URL: "http://127.0.0.1:9/api/v0-1",
+      GLOWMARKT_RETRY_TIMES: "0"
+    })
+    expect(network.code).toBe(1)
+    expect(json(network)).toEqual({
+      error: { tag: "TransportError", message: expect.stringContaining("could not connect"), exitCode: 1 }
+    })
+    const usage = await glowmarkt(["users", "get", "--id", "x", "--bogus", "--json"], admin)
+    expect(usage.code).toBe(2)
+    expect(json(usage)).toMatchObject({ error: { tag: "UsageError", exitCode: 2 } })
+    const input = await glowmarkt(["users", "register", "--name", "N", "--email", "bad", "--json"], { GLOWMARKT_PASSWORD: password })
+    expect(input.code).toBe(2)
+    expect(json(input)).toMatchObject({ error: { tag: "InvalidInputError", exitCode: 2 } })
+  })
+
+  it("simulator: --host beyond loopback needs --allow-remote; a failed bind says why", async () => {
+    const remote = await glowmarkt(["simulator", "--host", "0.0.0.0"])
+    expect(remote.code).toBe(2)
+    expect(remote.stderr).toMatch(/^error: --host 0\.0\.0\.0 is not a loopback address.*--allow-remote/)
+    const port = new URL(sim.banner.origin).port
+    const taken = await glowmarkt(["simulator", "--port", port])
+    expect(taken.code).toBe(1)
+    expect(taken.stderr).toMatch(new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use \\(EADDRINUSE\\)`))
+    expect(taken.stdout).toBe("")
+    // Allowed beyond loopback: a warning first (the port is taken here, so it stops there).
+    const warned = await glowmarkt(["simulator", "--host", "0.0.0.0", "--allow-remote", "--port", port])
+    expect(warned.stderr).toMatch(/^warning: listening on 0\.0\.0\.0, beyond loopback/)
+    expect(warned.code).toBe(1)
+  })
+
   it("a missing password, without a terminal, exits 2 naming GLOWMARKT_PASSWORD, without waiting", async () => {
     const started = Date.now()
     const run = await glowmarkt(["users", "register", "--name", "N", "--email", "n@example.com"])

@@ -15,7 +15,7 @@ import { CodeSource } from "../src/workflows/index.js"
 const request = (username: string): CodeSource.CodeRequest => ({ username, purpose: "verification", round: 1 })
 
 describe("CodeSource", () => {
-  it.effect("a wait times out on the clock: CodeNotReceived", () =>
+  it.effect("a wait times out on the clock: CodeNotReceivedError", () =>
     Effect.gen(function*() {
       const fiber = yield* CodeSource.await(request("slow@example.com"), "10 minutes").pipe(
         Effect.provideService(CodeSource.CodeSource, CodeSource.fromEffect(() => Effect.never)),

@@ -21,6 +21,7 @@
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
 import { ApplicationId, UserIdPathParam, Username } from "./Identifiers.js"
 import {
@@ -40,7 +41,13 @@ import {
   VerifyUserReq,
   VerifyUserRes
 } from "./Models.js"
-import { WireAccessDeniedBody, WireBadRequestBody, WireInternalServerErrorBody, WireNotFoundBody } from "./WireErrors.js"
+import {
+  WireAccessDeniedBody,
+  WireBadRequestBody,
+  WireInternalServerErrorBody,
+  WireInvalidTokenBody,
+  WireNotFoundBody
+} from "./WireErrors.js"
 
 /**
  * The path under which the API lives, on the real service and on the simulator.
@@ -172,7 +179,7 @@ export class SessionGroup extends HttpApiGroup.make("session")
   .add(
     HttpApiEndpoint.del("deleteToken", "/auth/deleteToken")
       .addSuccess(IsValidRes)
-      .addError(WireBadRequestBody)
+      .addError(WireInvalidTokenBody)
       .addError(WireAccessDeniedBody)
       .addError(WireInternalServerErrorBody)
   )
@@ -188,8 +195,100 @@ export class SessionGroup extends HttpApiGroup.make("session")
 {}
 
 /**
+ * The spec's security schemes, under the spec's names.
+ *
+ * @since 0.1.0
+ */
+export const securitySchemes = {
+  appKeys: { type: "http", scheme: "basic" },
+  orgAppKeys: { type: "http", scheme: "basic" },
+  applicationId: { type: "apiKey", in: "header", name: "applicationId" },
+  devUserToken: { type: "apiKey", in: "header", name: "token" },
+  userToken: { type: "apiKey", in: "header", name: "token" }
+} as const
+
+/**
+ * Each group's security requirement, as the spec writes it: a list of alternatives, each a set
+ * of schemes that must all be present. A request that satisfies one alternative is authorised,
+ * whatever else it carries (the simulator follows this one rule for every operation).
+ *
+ * @since 0.1.0
+ */
+export const securityOf: Record<"public" | "admin" | "session", ReadonlyArray<Readonly<Record<string, ReadonlyArray<string>>>>> = {
+  public: [],
+  admin: [{ appKeys: [] }, { applicationId: [], orgAppKeys: [] }, { applicationId: [], devUserToken: [] }],
+  session: [{ applicationId: [], userToken: [] }]
+}
+
+/** Operations whose body the spec marks required; every other body is optional there. */
+const requiredBodies: ReadonlySet<string> = new Set(["usernamelogin"])
+
+type Json = Record<string, any>
+
+/** Drops `additionalProperties: false` everywhere: the spec's objects are open. */
+const openObjects = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(openObjects)
+  if (typeof value !== "object" || value === null) return value
+  const out: Json = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "additionalProperties" && v === false) continue
+    out[k] = openObjects(v)
+  }
+  return out
+}
+
+const decodeErrorRef = "#/components/schemas/HttpApiDecodeError"
+
+/**
+ * What `OpenApi.fromApi` cannot say from an `HttpApi` in 0.97, added to the generated document:
+ * the spec's security alternatives per group (the derived client and server cannot express AND
+ * combinations, so the groups carry them as data), optional request bodies (it marks every body
+ * required), open objects (it closes every struct), and the 400 each operation really answers
+ * (the spec's `{"error": ...}`, never the built-in `HttpApiDecodeError`; none for operations that
+ * declare no 400).
+ */
+const specDocument = (spec: Json): Json => {
+  const paths: Json = {}
+  for (const [path, item] of Object.entries(spec.paths as Json)) {
+    const ops: Json = {}
+    for (const [method, op] of Object.entries(item as Json)) {
+      const group = (op.tags?.[0] ?? "public") as keyof typeof securityOf
+      const name = String(op.operationId).split(".").pop()!
+      const responses: Json = { ...op.responses }
+      const badRequest = responses["400"]?.content?.["application/json"]?.schema
+      if (badRequest !== undefined) {
+        const alternatives: Array<Json> = badRequest.anyOf ?? [badRequest]
+        const own = alternatives.filter((s) => s.$ref !== decodeErrorRef)
+        if (own.length === 0) delete responses["400"]
+        else {
+          responses["400"] = {
+            ...responses["400"],
+            description: own.length === 1 && own[0]!.$ref !== undefined ? "MissingElementsError" : responses["400"].description,
+            content: { "application/json": { schema: own.length === 1 ? own[0] : { anyOf: own } } }
+          }
+        }
+      }
+      ops[method] = {
+        ...op,
+        security: securityOf[group] ?? [],
+        responses,
+        ...(op.requestBody === undefined ? {} : { requestBody: { ...op.requestBody, required: requiredBodies.has(name) } })
+      }
+    }
+    paths[path] = ops
+  }
+  const { HttpApiDecodeError: _d, Issue: _i, PropertyKey: _p, ...schemas } = spec.components.schemas as Json
+  return openObjects({
+    ...spec,
+    paths,
+    components: { ...spec.components, schemas, securitySchemes: { ...spec.components.securitySchemes, ...securitySchemes } }
+  }) as Json
+}
+
+/**
  * The whole User System API (the `/register`, `/user*` and `/auth*` paths), under
- * {@link basePath}.
+ * {@link basePath}. `OpenApi.fromApi(GlowmarktApi)` is the contract as we read it from the spec:
+ * its security alternatives, optional bodies and open objects included.
  *
  * @since 0.1.0
  */
@@ -198,6 +297,7 @@ export class GlowmarktApi extends HttpApi.make("glowmarkt")
   .add(AdminGroup)
   .add(SessionGroup)
   .prefix(basePath)
+  .annotate(OpenApi.Transform, specDocument)
 {}
 
 type GroupsOf<Api> = Api extends HttpApi.HttpApi<infer _Id, infer Groups, infer _E, infer _R> ? Groups : never

@@ -17,8 +17,8 @@ import * as Schema from "effect/Schema"
 const ErrorBody = Schema.Struct({ error: Schema.String })
 
 /**
- * 400: `{"error":"missing elements"}`, `{"error":"incorrect elements"}`, or the spec's
- * `{"valid": false}` (deleteToken).
+ * 400: `{"error":"missing elements"}`, `{"error":"incorrect elements"}`, ...; or, where the spec
+ * declares it (deleteToken), `{"valid": false}`.
  *
  * @since 0.1.0
  */
@@ -28,15 +28,26 @@ export class WireBadRequest extends Data.TaggedError("WireBadRequest")<{
 }> {}
 
 /** @since 0.1.0 */
-export const WireBadRequestBody = Schema.transform(
-  Schema.Struct({ error: Schema.optional(Schema.String), valid: Schema.optional(Schema.Boolean) }),
+export const WireBadRequestBody = Schema.transform(ErrorBody, Schema.instanceOf(WireBadRequest), {
+  strict: true,
+  decode: ({ error }) => new WireBadRequest({ message: error }),
+  encode: ({ message }) => ({ error: message ?? "valid: false" })
+}).annotations(HttpApiSchema.annotations({ status: 400, identifier: "MissingElementsError" }))
+
+/**
+ * deleteToken's 400: the spec's `{"valid": false}`; the usual `{"error": ...}` is read too.
+ *
+ * @since 0.1.0
+ */
+export const WireInvalidTokenBody = Schema.transform(
+  Schema.Struct({ valid: Schema.optional(Schema.Boolean), error: Schema.optional(Schema.String) }),
   Schema.instanceOf(WireBadRequest),
   {
     strict: true,
     decode: ({ error }) => new WireBadRequest({ message: error }),
     encode: ({ message }) => (message === undefined ? { valid: false } : { error: message })
   }
-).annotations(HttpApiSchema.annotations({ status: 400, identifier: "MissingElementsError" }))
+).annotations(HttpApiSchema.annotations({ status: 400, identifier: "InvalidTokenError" }))
 
 /**
  * 401: `{"error":"Access denied"}`, or `{"valid":false}` for a failed login.
@@ -85,9 +96,10 @@ const notFoundMessage = (body: string): string => {
 export const WireNotFoundBody = Schema.transform(Schema.String, Schema.instanceOf(WireNotFound), {
   strict: true,
   decode: (body) => new WireNotFound({ message: notFoundMessage(body) }),
-  encode: ({ message }) => message
+  // The spec's 404 is a JSON string (`produces: application/json`, `type: string`).
+  encode: ({ message }) => JSON.stringify(message)
 }).pipe(
-  HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain" }),
+  HttpApiSchema.withEncoding({ kind: "Text", contentType: "application/json" }),
   Schema.annotations(HttpApiSchema.annotations({ status: 404, identifier: "NotFoundError" }))
 )
 

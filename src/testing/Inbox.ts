@@ -87,6 +87,11 @@ export interface InboxService {
   readonly latest: (email: string, kind?: MessageKind) => Effect.Effect<Option.Option<InboxMessage>>
   /** Delivers a message (the simulator calls this; tests may too). */
   readonly deliver: (message: Omit<InboxMessage, "sentAt">) => Effect.Effect<InboxMessage>
+  /**
+   * Marks every unread message to `email` as read, so `next` and `poll` never hand them out (the
+   * simulator does this when it deletes a user: its codes are void). `all` still lists them.
+   */
+  readonly discard: (email: string) => Effect.Effect<void>
   /** Forgets every message. */
   readonly clear: Effect.Effect<void>
 }
@@ -181,7 +186,12 @@ export const make: Effect.Effect<InboxService> = Effect.sync(() => {
       return Option.fromNullable(entries[entries.length - 1]?.message)
     })
 
+  const discard = (email: string) =>
+    Effect.sync(() => {
+      for (const entry of boxes.get(normalise(email)) ?? []) entry.consumed = true
+    })
+
   const clear = Effect.sync(() => boxes.clear())
 
-  return { next, poll, all, latest, deliver, clear }
+  return { next, poll, all, latest, deliver, discard, clear }
 })

@@ -11,7 +11,11 @@
  *
  * Outside `/api/v0-1` the server answers control routes: `/_simulator/info`, `/_simulator/inbox/{email}`
  * (and `/next?wait=ms`), `/_simulator/counters`, `/_simulator/faults`, `/_simulator/requests`,
- * `/_simulator/users`. See `docs/SIMULATOR.md` and the README for every behaviour the upstream spec leaves open.
+ * `/_simulator/users`, only for requests whose `Host` is the address served (no DNS rebinding).
+ * It is as strict as the spec, no stricter: one security rule from the spec's alternatives for
+ * every operation, a 100 KiB body limit (413), JSON bodies only with a JSON content type (415),
+ * 405 for an unknown method, JSON 404s. See `docs/SIMULATOR.md` and the README for every
+ * behaviour the upstream spec leaves open.
  *
  * @since 0.1.0
  */
@@ -330,8 +334,25 @@ export const layer = (
 export interface ServerOptions extends Options {
   /** The port (default 0: a free port, see `info.baseUrl`). */
   readonly port?: number | undefined
-  /** The interface (default `127.0.0.1`: loopback only). */
+  /** The interface (default `127.0.0.1`: loopback only). Anything else needs {@link allowRemote}. */
   readonly host?: string | undefined
+  /**
+   * Allow a `host` that is not loopback (e.g. `0.0.0.0`). The simulator hands out its seeded
+   * credentials and takes fault settings over HTTP: it is meant for this machine. Its control
+   * routes answer only requests addressed to the host it serves, whatever this says.
+   */
+  readonly allowRemote?: boolean | undefined
+}
+
+/**
+ * Whether a host name or address is loopback (`127.0.0.0/8`, `::1`, `localhost`).
+ *
+ * @since 0.1.0
+ */
+export const isLoopback = (host: string): boolean => {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1")
+  return h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1" || /^127(\.\d{1,3}){3}$/.test(h) ||
+    /^::ffff:127(\.\d{1,3}){3}$/.test(h)
 }
 
 /**
@@ -342,9 +363,13 @@ export interface ServerOptions extends Options {
 export const layerServer = (
   options: ServerOptions = {}
 ): Layer.Layer<Simulator | Inbox.Inbox, InvalidConfigError | HttpServerError.ServeError> =>
-  layer(options).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))
-  )
+  isLoopback(options.host ?? "127.0.0.1") || options.allowRemote === true
+    ? layer(options).pipe(
+      Layer.provide(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))
+    )
+    : Layer.fail(
+      invalid("host", `${options.host} is not loopback; the simulator serves its credentials to anyone who reaches it: pass allowRemote to bind it anyway`)
+    )
 
 /**
  * Options of {@link layerTest}: the simulator's, plus the client settings to point at it.

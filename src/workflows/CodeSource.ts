@@ -229,8 +229,27 @@ export const layerPrompt = <E, R>(
 ): Layer.Layer<CodeSource, never, R> => Layer.effect(CodeSource, prompt(ask, options))
 
 /**
+ * Fails when the process's standard input ends (Ctrl-D, a closed pipe, `< /dev/null`): the node
+ * `Terminal`'s `readLine` never answers then, and a flow would wait for its whole code timeout.
+ * Never fails off node (no `process.stdin`).
+ */
+const endOfInput: Effect.Effect<never, Terminal.QuitException> = Effect.async((resume) => {
+  const stdin = (globalThis as { process?: { stdin?: NodeJS.ReadStream } }).process?.stdin
+  if (stdin === undefined) return
+  const onEnd = () => resume(Effect.fail(new Terminal.QuitException()))
+  if (stdin.readableEnded || stdin.destroyed) return onEnd()
+  stdin.once("end", onEnd)
+  stdin.once("close", onEnd)
+  return Effect.sync(() => {
+    stdin.off("end", onEnd)
+    stdin.off("close", onEnd)
+  })
+})
+
+/**
  * A plain prompt on the `@effect/platform` `Terminal`: writes a question, reads a line. Ctrl-C
- * or Ctrl-D cancel (`CodeNotReceivedError`, reason `cancelled`). The answer is echoed, as a
+ * or Ctrl-D, or the end of standard input, cancel at once (`CodeNotReceivedError`, reason
+ * `cancelled`). The answer is echoed, as a
  * one-time code usually is; use {@link prompt} with `Prompt.password` to hide it.
  *
  * @since 0.1.0
@@ -243,7 +262,7 @@ export const terminal: Effect.Effect<Service, never, Terminal.Terminal> = Effect
         `${request.round > 1 ? "A new code was sent. " : ""}Enter the 4-digit ${
           request.purpose === "verification" ? "verification" : "password-reset"
         } code emailed to ${request.email ?? request.username}: `
-      ).pipe(Effect.zipRight(term.readLine))
+      ).pipe(Effect.zipRight(Effect.raceFirst(term.readLine, endOfInput)))
     )
 )
 

@@ -21,6 +21,8 @@ export interface PlainRequest {
   readonly headers?: Record<string, string>
   /** A string is sent as is; anything else as JSON with `Content-Type: application/json`. */
   readonly body?: unknown
+  /** Send the body with `Transfer-Encoding: chunked` (no `Content-Length`), in 64 KiB chunks. */
+  readonly chunked?: boolean
 }
 
 export const request = (url: string, options: PlainRequest = {}): Effect.Effect<PlainResponse, PlainHttpError> =>
@@ -35,7 +37,7 @@ export const request = (url: string, options: PlainRequest = {}): Effect.Effect<
           headers["content-type"] = "application/json"
         }
       }
-      headers["content-length"] = String(Buffer.byteLength(payload))
+      if (options.chunked !== true) headers["content-length"] = String(Buffer.byteLength(payload))
     }
     const req = Http.request(url, { method: options.method ?? "GET", headers, agent: false }, (res) => {
       const chunks: Array<Buffer> = []
@@ -53,7 +55,9 @@ export const request = (url: string, options: PlainRequest = {}): Effect.Effect<
       })
     })
     req.on("error", (cause) => resume(Effect.fail(new PlainHttpError({ cause }))))
-    if (payload !== undefined) req.write(payload)
+    if (payload !== undefined && options.chunked === true) {
+      for (let i = 0; i < payload.length; i += 65536) req.write(payload.slice(i, i + 65536))
+    } else if (payload !== undefined) req.write(payload)
     req.end()
     return Effect.sync(() => req.destroy())
   })

@@ -173,7 +173,8 @@ export const layer = (core: Core): Layer.Layer<HttpApi.Api, never, HttpApiBuilde
       .handle("deleteUserbyId", ({ path }) =>
         Effect.gen(function*() {
           const app = yield* adminApplication
-          yield* state.deleteUser(app, path.userId)
+          const addresses = yield* state.deleteUser(app, path.userId)
+          yield* Effect.forEach(addresses, inbox.discard, { discard: true })
           return valid
         }), atomic))
 

@@ -1,19 +1,30 @@
 /**
  * Which operation a request is for, from its method and path, read off the HttpApi declaration
  * (the router itself does not say): the simulator counts, logs and injects faults per
- * operationId before the router runs.
+ * operationId before the router runs, answers 405 for a known path with an unknown method, and
+ * knows which operations take a JSON body and which declare no 400.
  *
  * @internal
  */
 import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as Option from "effect/Option"
 import { GlowmarktApi } from "../../schema/GlowmarktApi.js"
 
-interface Route {
+/** What the simulator needs to know of one operation. @internal */
+export interface RouteInfo {
+  readonly operationId: string
+  readonly group: string
+  /** The operation takes a (JSON) body. */
+  readonly hasPayload: boolean
+  /** The operation declares a 400 answer; when it does not, a request it cannot read is a 404. */
+  readonly declaresBadRequest: boolean
+}
+
+interface Route extends RouteInfo {
   readonly method: string
   readonly pattern: RegExp
   readonly static: boolean
-  readonly operationId: string
-  readonly group: string
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
@@ -24,12 +35,17 @@ const routes: ReadonlyArray<Route> = (() => {
     onGroup: () => {},
     onEndpoint: ({ endpoint, group }) => {
       const segments = endpoint.path.split("/").map((s) => (s.startsWith(":") ? "[^/]+" : escape(s)))
+      // The endpoint's own errors (the API-level HttpApiDecodeError is not part of the contract).
+      const ast = endpoint.errorSchema.ast
+      const errors = ast._tag === "Union" ? ast.types : [ast]
       out.push({
         method: endpoint.method,
         pattern: new RegExp(`^${segments.join("/")}/?$`),
         static: !endpoint.path.includes(":"),
         operationId: endpoint.name,
-        group: group.identifier
+        group: group.identifier,
+        hasPayload: Option.isSome(endpoint.payloadSchema),
+        declaresBadRequest: errors.some((e) => HttpApiSchema.getStatusErrorAST(e) === 400)
       })
     }
   })
@@ -37,11 +53,23 @@ const routes: ReadonlyArray<Route> = (() => {
   return out.sort((a, b) => Number(b.static) - Number(a.static))
 })()
 
+const info = ({ declaresBadRequest, group, hasPayload, operationId }: Route): RouteInfo => ({
+  operationId,
+  group,
+  hasPayload,
+  declaresBadRequest
+})
+
 /** The operation (and its group) of a request, if it is one of the API's. @internal */
-export const match = (method: string, pathname: string): { readonly operationId: string; readonly group: string } | undefined => {
+export const match = (method: string, pathname: string): RouteInfo | undefined => {
   const route = routes.find((r) => r.method === method && r.pattern.test(pathname))
-  return route === undefined ? undefined : { operationId: route.operationId, group: route.group }
+  return route === undefined ? undefined : info(route)
 }
+
+/** The methods declared for a path (empty: the path is unknown). @internal */
+export const allowedMethods = (pathname: string): ReadonlyArray<string> => [
+  ...new Set(routes.filter((r) => r.pattern.test(pathname)).map((r) => r.method))
+].sort()
 
 /** Every operationId of the declaration. @internal */
 export const operationIds: ReadonlyArray<string> = routes.map((r) => r.operationId)

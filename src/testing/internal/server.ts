@@ -1,13 +1,16 @@
 /**
  * The HTTP side of the simulator: the `HttpApiBuilder` app (with the spec's 400 bodies instead
  * of `HttpApiDecodeError`), wrapped in what a real network and the `/_simulator/*` control
- * routes add: counters, the request log, faults and the admin/session credential checks.
+ * routes add: counters, the request log, faults, the admin/session credential checks (any one
+ * satisfied alternative authorises), the body limit and content type (413, 415), 405 for an
+ * unknown method, JSON 404s, and the `Host` check of the control routes.
  *
  * @internal
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpMethod from "@effect/platform/HttpMethod"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerError from "@effect/platform/HttpServerError"
@@ -15,6 +18,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -25,6 +29,7 @@ import type { Counters, OperationCounters, RequestLogEntry, SimulatorService } f
 import type { FaultEngine } from "./faults.js"
 import * as Handlers from "./handlers.js"
 import * as Routes from "./routes.js"
+import * as Security from "./security.js"
 import { messages } from "./state.js"
 
 const errorBody = (status: number, error: string) => HttpServerResponse.unsafeJson({ error }, { status })
@@ -132,16 +137,30 @@ const emptyBody: Effect.Effect<boolean, never, HttpServerRequest.HttpServerReque
       : Effect.succeed(false)
 )
 
+/**
+ * Whether the operation being served declares a 400. One that does not (the admin look-ups and
+ * delete) answers a request it cannot read, e.g. `GET /user` without `username`, with its 404:
+ * no user matches it, and the client gets an answer the spec declares.
+ */
+const currentDeclaresBadRequest: FiberRef.FiberRef<boolean> = FiberRef.unsafeMake(true)
+
+/** The spec's 404 of an operation: a JSON string. */
+const operationNotFound = () =>
+  HttpServerResponse.text(JSON.stringify(messages.notFound), { status: 404, contentType: "application/json" })
+
 const specBadRequests = (app: HttpApp.Default): HttpApp.Default =>
   Effect.catchAllCause(app, (cause) => {
     const failure = Cause.failureOption(cause as Cause.Cause<unknown>)
     if (Option.isSome(failure) && failure.value instanceof HttpApiDecodeError) {
       const missing = failure.value.issues.some((issue) => issue._tag === "Missing")
       // An empty body decodes as `null`, a type error: it is missing elements all the same.
-      return Effect.map(
-        emptyBody,
-        (empty) => errorBody(400, missing || empty ? messages.missingElements : messages.incorrectElements)
-      )
+      return FiberRef.getWith(currentDeclaresBadRequest, (declares) =>
+        declares
+          ? Effect.map(
+            emptyBody,
+            (empty) => errorBody(400, missing || empty ? messages.missingElements : messages.incorrectElements)
+          )
+          : Effect.succeed(operationNotFound()))
     }
     if (Option.isSome(failure) && ParseResult.isParseError(failure.value)) {
       return Effect.succeed(errorBody(400, messages.incorrectElements))
@@ -252,6 +271,113 @@ const header = (request: HttpServerRequest.HttpServerRequest, name: string): str
   return typeof value === "string" ? value : undefined
 }
 
+/**
+ * The largest request body the simulator reads, in bytes (100 KiB, the default of the body
+ * parser of an Express server): a longer one is refused with 413 before it is parsed.
+ *
+ * @internal
+ */
+export const maxBodyBytes = 100 * 1024
+
+const isJson = (contentType: string | undefined): boolean => {
+  if (contentType === undefined) return false
+  const type = contentType.split(";")[0]!.trim().toLowerCase()
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"))
+}
+
+const tooLarge = () => HttpServerResponse.setHeader(errorBody(413, "request entity too large"), "connection", "close")
+
+interface NodeSource {
+  on(event: "data", f: (chunk: Buffer) => void): unknown
+  on(event: "end" | "close", f: () => void): unknown
+  on(event: "error", f: (e: unknown) => void): unknown
+  readonly readableEnded: boolean
+}
+
+const nodeSource = (request: HttpServerRequest.HttpServerRequest): NodeSource | undefined => {
+  const source = (request as unknown as { source?: Partial<NodeSource> }).source
+  return source !== undefined && typeof source.on === "function" && typeof source.readableEnded === "boolean"
+    ? (source as NodeSource)
+    : undefined
+}
+
+/**
+ * Reads the body of a node request up to {@link maxBodyBytes}. Past the limit it stops keeping
+ * the bytes but lets the rest drain, so the client reads its 413 instead of a reset connection
+ * (the platform's own limit destroys the socket). The text it read becomes the request's `text`,
+ * which the API app then reads.
+ */
+const readLimited = (
+  request: HttpServerRequest.HttpServerRequest,
+  source: NodeSource
+): Effect.Effect<string | undefined> =>
+  Effect.async<string | undefined>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let done = false
+    const finish = (text: string | undefined) => {
+      if (done) return
+      done = true
+      if (text !== undefined) Object.defineProperty(request, "text", { value: Effect.succeed(text), configurable: true })
+      resume(Effect.succeed(text))
+    }
+    source.on("data", (chunk) => {
+      size += chunk.length
+      if (size > maxBodyBytes) {
+        chunks.length = 0
+        finish(undefined)
+      } else if (!done) chunks.push(chunk)
+    })
+    source.on("end", () => finish(Buffer.concat(chunks).toString("utf8")))
+    source.on("error", () => finish(undefined))
+    source.on("close", () => finish(size > maxBodyBytes ? undefined : Buffer.concat(chunks).toString("utf8")))
+  })
+
+/**
+ * What the spec and a validating server refuse before any handler runs: a body over
+ * {@link maxBodyBytes} (413) and a non-empty body that is not JSON on an operation that takes a
+ * JSON body (415). A body sent with an operation that takes none (a generated client sends `{}`
+ * on GET and DELETE) is read within the limit and ignored.
+ */
+const checkBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  route: Routes.RouteInfo
+): Effect.Effect<HttpServerResponse.HttpServerResponse | undefined> => {
+  const length = header(request, "content-length")
+  const chunked = header(request, "transfer-encoding") !== undefined
+  if (length !== undefined && Number(length) > maxBodyBytes) return Effect.succeed(tooLarge())
+  if (!chunked && (length === undefined || Number(length) === 0)) return Effect.succeed(undefined)
+  const source = nodeSource(request)
+  const text = source === undefined || source.readableEnded
+    ? request.text.pipe(
+      HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+      Effect.orElseSucceed(() => undefined)
+    )
+    : readLimited(request, source)
+  return Effect.map(text, (text) =>
+    text === undefined
+      ? tooLarge()
+      : route.hasPayload && text.length > 0 && !isJson(header(request, "content-type"))
+      ? errorBody(415, "unsupported media type: send application/json")
+      : undefined)
+}
+
+const loopbackNames = new Set(["127.0.0.1", "localhost", "[::1]"])
+
+/**
+ * The `Host` values the control routes answer: the host of the address served and, when that is
+ * loopback, the other loopback names with the same port. A page that reaches the port through
+ * DNS rebinding carries its own name in `Host`, and is refused.
+ */
+const controlHosts = (origin: string): ReadonlySet<string> => {
+  const url = new URL(origin)
+  const hosts = new Set([url.host.toLowerCase()])
+  if (loopbackNames.has(url.hostname.toLowerCase())) {
+    for (const name of loopbackNames) hosts.add(url.port === "" ? name : `${name}:${url.port}`)
+  }
+  return hosts
+}
+
 /** The app that the simulator serves. @internal */
 export const makeApp = (options: {
   readonly core: Handlers.Core
@@ -263,6 +389,32 @@ export const makeApp = (options: {
     const { core, faults, recorder, service } = options
     const api = yield* buildApiApp(core)
     const control = controlApp(service, faults)
+    const hosts = controlHosts(service.info.origin)
+
+    /** Credentials, body checks, then the API app; or the 404/405 of a request that is no operation. */
+    const handle = (request: HttpServerRequest.HttpServerRequest, url: URL, route: Routes.RouteInfo | undefined, now: number) =>
+      Effect.gen(function*() {
+        if (route === undefined) {
+          const allowed = Routes.allowedMethods(url.pathname)
+          return allowed.length === 0
+            ? errorBody(404, messages.notFound)
+            : HttpServerResponse.unsafeJson({ error: "method not allowed" }, {
+              status: 405,
+              headers: { allow: allowed.join(", ") }
+            })
+        }
+        const refused = yield* checkBody(request, route)
+        if (refused !== undefined) return refused
+        const serve = Effect.locally(api, currentDeclaresBadRequest, route.declaresBadRequest)
+        // One rule for every operation: the first of the spec's alternatives that the request
+        // satisfies authorises it, whatever else it carries (security.ts).
+        const grant = Security.authorize(core.state, route.group, request, now)
+        if (grant === undefined) return errorBody(401, messages.accessDenied)
+        return yield* serve.pipe(
+          Effect.locally(Handlers.currentAdminApplication, route.group === "admin" ? grant.application : undefined),
+          Effect.locally(Handlers.currentSession, grant.session)
+        )
+      })
 
     const serveApi = (request: HttpServerRequest.HttpServerRequest, url: URL) =>
       Effect.gen(function*() {
@@ -316,25 +468,7 @@ export const makeApp = (options: {
         // counters say exactly what happened even if the client goes away.
         const response = yield* Effect.uninterruptible(Effect.gen(function*() {
           const now = yield* core.clock.currentTimeMillis
-          let handle = api
-          if (route?.group === "admin") {
-            const app = core.state.authorizeAdmin({
-              authorization: header(request, "authorization"),
-              applicationId: header(request, "applicationid"),
-              token: header(request, "token")
-            }, now)
-            if (app === undefined) handle = Effect.succeed(errorBody(401, messages.accessDenied))
-            else handle = Effect.locally(api, Handlers.currentAdminApplication, app)
-          } else if (route?.group === "session") {
-            const applicationId = header(request, "applicationid")
-            const token = header(request, "token")
-            const checked = applicationId === undefined || token === undefined
-              ? undefined
-              : core.state.checkToken(applicationId, token, now)
-            if (checked === undefined || checked.developer) handle = Effect.succeed(errorBody(401, messages.accessDenied))
-            else handle = Effect.locally(api, Handlers.currentSession, checked)
-          }
-          const response = yield* handle.pipe(
+          const response = yield* handle(request, url, route, now).pipe(
             Effect.catchAllCause((cause) => Effect.map(HttpServerError.causeResponse(cause), ([response]) => response))
           )
           recorder.handled(operationId, response.status)
@@ -359,7 +493,12 @@ export const makeApp = (options: {
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = new URL(request.url, "http://simulator.invalid")
       if (url.pathname === "/_simulator" || url.pathname.startsWith("/_simulator/")) {
+        const host = header(request, "host")?.toLowerCase()
+        if (host === undefined || !hosts.has(host)) {
+          return errorBody(403, `the control routes answer only requests addressed to ${service.info.origin}`)
+        }
         return yield* control.pipe(
+          Effect.catchTag("RouteNotFound", () => Effect.succeed(errorBody(404, messages.notFound))),
           Effect.catchAllCause((cause) => Effect.map(HttpServerError.causeResponse(cause), ([response]) => response))
         )
       }

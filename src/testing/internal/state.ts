@@ -97,6 +97,19 @@ export interface CheckedToken {
 const developerTokenExp = 4102444800
 
 const denied = () => new WireAccessDenied({ message: messages.accessDenied })
+
+/** The security schemes of the spec that the simulator's operations use. @internal */
+export type SecurityScheme = "appKeys" | "orgAppKeys" | "applicationId" | "devUserToken" | "userToken"
+
+/** The key id and secret of an `Authorization: Basic` header, if it is one. */
+const parseBasic = (authorization: string | undefined): { readonly keyId: string; readonly secret: string } | undefined => {
+  if (authorization === undefined) return undefined
+  const match = /^Basic\s+(\S+)\s*$/i.exec(authorization)
+  if (match === null) return undefined
+  const decoded = Buffer.from(match[1]!, "base64").toString("utf8")
+  const colon = decoded.indexOf(":")
+  return colon < 0 ? undefined : { keyId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
+}
 const loginDenied = () => new WireAccessDenied({ message: undefined })
 const bad = (message: string) => new WireBadRequest({ message })
 
@@ -391,45 +404,45 @@ export class UserSystem {
   // ---------------------------------------------------------------------------------------------
   // admin
 
-  /** Which application an admin request acts for, or `undefined` (401). */
-  authorizeAdmin(
+  /**
+   * Whether a request satisfies one security scheme of the spec, and what it grants: the
+   * application it acts for, and for a user's token the checked token. `undefined`: not
+   * satisfied. The alternatives that combine schemes are evaluated in `security.ts`.
+   */
+  satisfies(
+    scheme: SecurityScheme,
     headers: { readonly authorization: string | undefined; readonly applicationId: string | undefined; readonly token: string | undefined },
     now: number
-  ): string | undefined {
+  ): { readonly application?: string; readonly session?: CheckedToken } | undefined {
     const { applicationId, authorization, token } = headers
-    let basic: { keyId: string; secret: string } | undefined
-    if (authorization !== undefined) {
-      const match = /^Basic\s+(\S+)\s*$/i.exec(authorization)
-      if (match === null) return undefined
-      const decoded = Buffer.from(match[1]!, "base64").toString("utf8")
-      const colon = decoded.indexOf(":")
-      if (colon < 0) return undefined
-      basic = { keyId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
-    }
-    const app = applicationId === undefined ? undefined : this.application(applicationId)
-    if (applicationId !== undefined && app === undefined) return undefined
-    let granted: string | undefined
-    if (basic !== undefined) {
-      const { appKeys, organisationKeys } = this.seed
-      if (basic.keyId === appKeys.keyId && basic.secret === appKeys.secret) {
-        // App keys alone; an applicationId header, if sent, must name the keys' application.
-        if (applicationId !== undefined && applicationId !== this.seed.applicationId) return undefined
-        granted = this.seed.applicationId
-      } else if (basic.keyId === organisationKeys.keyId && basic.secret === organisationKeys.secret) {
-        if (app === undefined || app.organisationId !== this.seed.organisationId) return undefined
-        granted = applicationId
-      } else {
-        return undefined
+    switch (scheme) {
+      case "applicationId":
+        return applicationId !== undefined && this.application(applicationId) !== undefined ? { application: applicationId } : undefined
+      case "appKeys": {
+        const basic = parseBasic(authorization)
+        const keys = this.seed.appKeys
+        return basic !== undefined && basic.keyId === keys.keyId && basic.secret === keys.secret
+          ? { application: this.seed.applicationId }
+          : undefined
+      }
+      case "orgAppKeys": {
+        // Organisation keys act for an application of the organisation, named by `applicationId`.
+        const basic = parseBasic(authorization)
+        const keys = this.seed.organisationKeys
+        const app = applicationId === undefined ? undefined : this.application(applicationId)
+        return basic !== undefined && basic.keyId === keys.keyId && basic.secret === keys.secret &&
+            app !== undefined && app.organisationId === this.seed.organisationId
+          ? { application: applicationId! }
+          : undefined
+      }
+      case "devUserToken":
+      case "userToken": {
+        if (applicationId === undefined || token === undefined) return undefined
+        const checked = this.checkToken(applicationId, token, now)
+        if (checked === undefined || checked.developer !== (scheme === "devUserToken")) return undefined
+        return scheme === "userToken" ? { application: applicationId, session: checked } : { application: applicationId }
       }
     }
-    if (token !== undefined) {
-      // A token that is sent must be a valid developer token for the named application.
-      if (applicationId === undefined) return undefined
-      const checked = this.checkToken(applicationId, token, now)
-      if (checked === undefined || !checked.developer) return undefined
-      granted = applicationId
-    }
-    return granted
   }
 
   /** `POST /user`: an active user without a password, with an account in the application. */
@@ -473,14 +486,17 @@ export class UserSystem {
     return Either.right(this.view(user))
   }
 
-  /** Deletes a user, all its accounts and tokens, and its pending codes. */
-  deleteUser(applicationId: string, userId: string): Either.Either<void, WireNotFound> {
-    return Either.map(this.getUser(applicationId, userId), () => {
-      const user = this.users.get(userId)
-      if (user !== undefined) this.userIdByName.delete(UserSystem.nameKey(user.directoryId, user.username))
+  /**
+   * Deletes a user, all its accounts and tokens, and its pending codes; answers the addresses
+   * its codes went to, whose unread messages the caller voids in the inbox.
+   */
+  deleteUser(applicationId: string, userId: string): Either.Either<ReadonlyArray<string>, WireNotFound> {
+    return Either.map(this.getUser(applicationId, userId), ({ user }) => {
+      this.userIdByName.delete(UserSystem.nameKey(user.directoryId, user.username))
       this.users.delete(userId)
       this.accountsByUser.delete(userId)
       for (const [jti, entry] of this.tokens) if (entry.userId === userId) this.tokens.delete(jti)
+      return [...new Set([user.email ?? user.username, user.username])]
     })
   }
 }
