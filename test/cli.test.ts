@@ -287,7 +287,7 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", { timeout: 18
     expect(first.stdout).toMatch(/importing +25\/25/)
     const lines = readFileSync(results, "utf8").trim().split("\n")
     expect(lines).toHaveLength(25)
-    expect(lines.every((l) => (JSON.parse(l) as { outcome: string }).outcome === "created")).toBe(true)
+    expect(lines.map((l) => (JSON.parse(l) as { outcome: string }).outcome)).toEqual(Array(25).fill("created"))
 
     const rerun = await glowmarkt(["users", "import", "--results", results, "--rate", "1000", "--json", file], admin)
     expect(rerun.code).toBe(0)

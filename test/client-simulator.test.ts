@@ -52,7 +52,9 @@ layer(TestLive, { excludeTestServices: true })("client against the simulator", (
           password: pw("beam-me-up")
         })
         expect(registered.status).toBe("unverified")
-        expect(registered.applications.length).toBeGreaterThan(0)
+        // One account, in the simulator's application.
+        const info = yield* Simulator.info
+        expect(registered.applications).toMatchObject([{ applicationId: info.applicationId }])
         const { code } = yield* nextCode("scotty@enterprise.st")
         const verified = yield* u.verify({ username: "scotty@enterprise.st", password: pw("beam-me-up"), code })
         expect(verified).toMatchObject({ status: "active", userId: registered.userId, valid: true })

@@ -28,6 +28,32 @@ const resetDatabase = (url: string) =>
   }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.orDie)
 
 const FLOWS = 8
+/** The shards a runner locks: `shardsPerGroup` of the engine (src/durable/DurableEngine.ts), one group. */
+const SHARDS = 64
+
+/**
+ * Waits until the two runners have split the shards: on PostgreSQL a runner holds each of its
+ * shards as a session advisory lock on its own lock connection, so the split is visible in
+ * `pg_locks`: every shard locked, by two connections. Until then a flow started now could land on
+ * a runner that is about to hand its shard over (or all on the first runner up). Polled: the
+ * state is in another process, and the database has no event for it.
+ */
+const shardsSplit = (url: string) =>
+  Effect.gen(function*() {
+    const sql = yield* PgClient.PgClient
+    const holders = sql<{ pid: number; held: number }>`
+      SELECT pid, count(*)::int AS held FROM pg_locks
+      WHERE locktype = 'advisory' AND granted
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      GROUP BY pid`
+    let last: ReadonlyArray<{ pid: number; held: number }> = []
+    for (let i = 0; i < 300; i++) {
+      last = yield* holders
+      if (last.length === 2 && last.reduce((n, h) => n + h.held, 0) === SHARDS) return last
+      yield* Effect.sleep("100 millis")
+    }
+    return yield* Effect.dieMessage(`the runners never split the shards: ${JSON.stringify(last)}`)
+  }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.orDie)
 
 layer(Simulator.layerServer({ seed: "durable-pg" }), { excludeTestServices: true })("PostgreSQL engine, two runners", (it) => {
   it.effect.skipIf(!pg.available)(
@@ -54,10 +80,10 @@ layer(Simulator.layerServer({ seed: "durable-pg" }), { excludeTestServices: true
         const r2 = spawnRunner({ ...base, name: "r2", runnerPort: 2 })
         runners.push(r1, r2)
 
+        yield* Effect.promise(() => Promise.all([r1.waitFor((e) => e.event === "ready"), r2.waitFor((e) => e.event === "ready")]))
+        // Both runners hold shards before the flows start, so that the flows spread over both.
+        yield* shardsSplit(pg.url)
         const registeredBy = yield* Effect.promise(async () => {
-          await Promise.all([r1.waitFor((e) => e.event === "ready"), r2.waitFor((e) => e.event === "ready")])
-          // let both runners see each other and split the shards before the flows start
-          await new Promise((resolve) => setTimeout(resolve, 2500))
           for (const username of users) r1.send({ cmd: "start", username })
           const isRegister = (u: string) => (e: RunnerEvent) => e.event === "call" && e.op === "register" && e.username === u
           const by = new Map<string, string>()

@@ -34,6 +34,8 @@ export interface Scripted {
   readonly arrivals: Queue.Dequeue<Recorded>
   /** Connections open now: a request the client aborted has its connection closed. */
   readonly openConnections: () => number
+  /** Waits until exactly `n` connections are open (woken by the sockets' own events, no polling). */
+  readonly openConnectionsReach: (n: number) => Effect.Effect<void>
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
@@ -57,6 +59,10 @@ export const scripted = (answer: (request: Recorded, index: number) => Answer): 
     const arrivals = yield* Queue.unbounded<Recorded>()
     const requests: Array<Recorded> = []
     const sockets = new Set<import("node:net").Socket>()
+    const watchers = new Set<() => void>()
+    const changed = () => {
+      for (const w of watchers) w()
+    }
     const server = http.createServer((req, res) => {
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
@@ -85,7 +91,11 @@ export const scripted = (answer: (request: Recorded, index: number) => Answer): 
     })
     server.on("connection", (s) => {
       sockets.add(s)
-      s.on("close", () => sockets.delete(s))
+      changed()
+      s.on("close", () => {
+        sockets.delete(s)
+        changed()
+      })
     })
     yield* Effect.async<void>((resume) => {
       server.listen(0, "127.0.0.1", () => resume(Effect.void))
@@ -98,7 +108,25 @@ export const scripted = (answer: (request: Recorded, index: number) => Answer): 
     )
     const { port } = server.address() as AddressInfo
     const origin = `http://127.0.0.1:${port}`
-    return { origin, baseUrl: `${origin}/api/v0-1`, requests, arrivals, openConnections: () => sockets.size }
+    const openConnectionsReach = (n: number) =>
+      Effect.async<void>((resume) => {
+        const check = () => {
+          if (sockets.size !== n) return
+          watchers.delete(check)
+          resume(Effect.void)
+        }
+        watchers.add(check)
+        check()
+        return Effect.sync(() => watchers.delete(check))
+      })
+    return {
+      origin,
+      baseUrl: `${origin}/api/v0-1`,
+      requests,
+      arrivals,
+      openConnections: () => sockets.size,
+      openConnectionsReach
+    }
   })
 
 /** The client (Users + Auth) aimed at a base URL, with the given settings. */
