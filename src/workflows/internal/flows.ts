@@ -48,8 +48,11 @@ export interface Engine<R> {
   }) => Effect.Effect<Option.Option<string>, CodeNotReceivedError, R>
 }
 
-/** How many times a step whose answer was lost, or that surely did not reach the server, is tried. */
-export const stepAttempts = 3
+/**
+ * How many times a step whose answer was lost, or that surely did not reach the server, is
+ * tried (each try is itself a call that the client may retry under its own rules).
+ */
+export const stepAttempts = 5
 
 const transient = (e: GlowmarktError) => mayHaveActed(e) || surelyNotActed(e)
 
@@ -203,7 +206,13 @@ export const registerAndVerify = <R>(
 
     // Sends one code; after a lost answer the same code again tells ("already verified": it was
     // taken); when every replay is lost, a login tells whether the user is active.
-    const verify = (entry: number, code: string, attempt: number): Effect.Effect<Verification, RegistrationError, R> =>
+    // `lost`: an earlier attempt whose answer was lost (it may have verified the user).
+    const verify = (
+      entry: number,
+      code: string,
+      attempt: number,
+      lost: GlowmarktError | undefined
+    ): Effect.Effect<Verification, RegistrationError, R> =>
       engine.step(
         `verify-${entry}-${attempt}`,
         Verification,
@@ -211,18 +220,26 @@ export const registerAndVerify = <R>(
           Effect.map((res): Verification => ({ _tag: "Done", userId: Option.some(res.userId), byThisFlow: true })),
           Effect.catchTags({
             AlreadyVerifiedError: () =>
-              Effect.succeed<Verification>({ _tag: "Done", userId: Option.none(), byThisFlow: attempt > 1 }),
+              Effect.succeed<Verification>({ _tag: "Done", userId: Option.none(), byThisFlow: lost !== undefined }),
             CodeRejectedError: (e) => Effect.succeed<Verification>({ _tag: "Rejected", reason: e.reason })
           })
         )
       ).pipe(
         Effect.catchAll((e): Effect.Effect<Verification, RegistrationError, R> => {
           if (!transient(e)) return Effect.fail(e)
-          if (attempt < stepAttempts) return verify(entry, code, attempt + 1)
-          if (!mayHaveActed(e)) return Effect.fail(e)
-          return Effect.flatMap(
-            isActive(engine, `verify-${entry}-check`, credentials),
-            (active) => active ? Effect.succeed<Verification>({ _tag: "Done", userId: Option.none(), byThisFlow: true }) : Effect.fail(e)
+          const lostSoFar = lost ?? (mayHaveActed(e) ? e : undefined)
+          if (attempt < stepAttempts) return verify(entry, code, attempt + 1, lostSoFar)
+          if (lostSoFar === undefined) return Effect.fail(e)
+          // Every attempt failed, one after the server may have acted: a login tells.
+          return isActive(engine, `verify-${entry}-check`, credentials).pipe(
+            Effect.matchEffect({
+              // The server could not be asked: report the lost answer (the caller checks).
+              onFailure: () => Effect.fail(lostSoFar as RegistrationError),
+              onSuccess: (active) =>
+                active
+                  ? Effect.succeed<Verification>({ _tag: "Done", userId: Option.none(), byThisFlow: true })
+                  : Effect.fail(e)
+            })
           )
         })
       )
@@ -249,7 +266,7 @@ export const registerAndVerify = <R>(
         engine.awaitCode({ username: input.username, email: input.email, purpose: "verification", entry, codeNumber }),
       requestCode: (n) => requestCode(n, 1),
       submit: (entry, code) =>
-        Effect.map(verify(entry, code, 1), (v): Submitted<Verification> =>
+        Effect.map(verify(entry, code, 1, undefined), (v): Submitted<Verification> =>
           v._tag === "Done" ? { _tag: "Done", result: v } : { _tag: "Rejected", reason: v.reason })
     })
     const done = rounds.result as Extract<Verification, { _tag: "Done" }>
@@ -275,10 +292,13 @@ const isActive = <R>(
     )
   )
 
-/** The user id by an admin look-up, when an `AdminAuth` is at hand; `None` otherwise or on failure. */
-const lookUpUserId = <R>(engine: Engine<R>, username: string) =>
+/**
+ * The user id by an admin look-up, when an `AdminAuth` is at hand (tried up to `stepAttempts`
+ * times: a read is safe to repeat); `None` without one, or when every look-up failed.
+ */
+const lookUpUserId = <R>(engine: Engine<R>, username: string, attempt = 1): Effect.Effect<Option.Option<string>, never, R> =>
   engine.step(
-    "look-up-user-id",
+    `look-up-user-id-${attempt}`,
     Schema.OptionFromNullOr(Schema.String),
     Effect.flatMap(Effect.serviceOption(AdminAuth), (admin) =>
       Option.match(admin, {
@@ -286,11 +306,14 @@ const lookUpUserId = <R>(engine: Engine<R>, username: string) =>
         onSome: (credential) =>
           Effect.flatMap(Users.Users, (u) => u.getByUsername(username)).pipe(
             Effect.provideService(AdminAuth, credential),
-            Effect.map((user): Option.Option<string> => Option.some(user.userId)),
-            Effect.orElseSucceed(() => Option.none<string>())
+            Effect.map((user): Option.Option<string> => Option.some(user.userId))
           )
       }))
-  ).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+  ).pipe(
+    Effect.catchAll((e) =>
+      transient(e) && attempt < stepAttempts ? lookUpUserId(engine, username, attempt + 1) : Effect.succeed(Option.none<string>())
+    )
+  )
 
 // ---------------------------------------------------------------------------------------------
 // request reset -> reset
