@@ -53,7 +53,7 @@ import {
 } from "../schema/GlowmarktError.js"
 import { VerificationCode } from "../schema/Identifiers.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
-import { invalidInput, orConfigured } from "../services/internal/call.js"
+import { invalidInput, orConfigured } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
 import { awaitCode, maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"

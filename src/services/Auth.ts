@@ -30,7 +30,8 @@ import { ApplicationId, AuthTokenFromSelf, DirectoryId, PasswordFromSelf, Userna
 import type { AccountId, AuthToken } from "../schema/Identifiers.js"
 import { type TokenCheckRes, UserNameLoginReq } from "../schema/Models.js"
 import type { Settings } from "./GlowmarktConfig.js"
-import { call, decodeInput, orConfigured } from "./internal/call.js"
+import { call } from "./internal/call.js"
+import { decodeInput, orConfigured } from "./internal/input.js"
 import { type Clients, makeClients, SessionToken } from "./internal/client.js"
 
 /** @since 0.1.0 */

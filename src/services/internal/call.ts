@@ -1,5 +1,5 @@
 /**
- * One place where every call is made: input validation, timeout, the mapping of everything the
+ * One place where every call is made (its input is checked before, see `input.ts`): timeout, the mapping of everything the
  * derived client can fail with into the library's errors, retries that never replay a side
  * effect, header redaction and the span.
  *
@@ -19,7 +19,6 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as GlowmarktError from "../../schema/GlowmarktError.js"
 import {
@@ -95,58 +94,6 @@ const redactedNames = (() => {
     return last[1]
   }
 })()
-
-// ---------------------------------------------------------------------------------------------
-// Input validation
-
-const safeIssue = (message: string): string => {
-  // Schema's messages quote the value they were given ("..., actual \"hunter2\""): cut it off,
-  // the value may be a secret.
-  const cut = message.indexOf(", actual ")
-  const head = cut === -1 ? message : message.slice(0, cut)
-  return head.split("\n")[0]!.replace(/^Expected /, "expected ")
-}
-
-/** A parse error of a caller's input as an `InvalidInputError`: the field, never the value. */
-export const invalidInput = (operation: string, error: ParseResult.ParseError): InvalidInputError => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return new InvalidInputError({
-    operation,
-    field: issue === undefined || issue.path.length === 0 ? "input" : issue.path.join("."),
-    problem: issue === undefined ? "is invalid" : safeIssue(issue.message)
-  })
-}
-
-/** Decodes a caller's input, or fails with an `InvalidInputError` that names the field. */
-export const decodeInput = <A, I>(operation: string, schema: Schema.Schema<A, I>, input: unknown) =>
-  Effect.mapError(
-    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(input),
-    (error) => invalidInput(operation, error)
-  )
-
-/**
- * A value the caller may leave out when the settings hold a default (`applicationId`,
- * `directoryId`); missing from both, it is an `InvalidInputError` that names the setting.
- */
-export const orConfigured = <A>(
-  operation: string,
-  field: "applicationId" | "directoryId",
-  value: A | undefined,
-  fallback: Option.Option<A>
-): Effect.Effect<A, InvalidInputError> =>
-  value !== undefined ? Effect.succeed(value) : Option.match(fallback, {
-    onNone: () =>
-      Effect.fail(
-        new InvalidInputError({
-          operation,
-          field,
-          problem: `is required: pass it, or configure a default ${field} (GLOWMARKT_${
-            field === "applicationId" ? "APPLICATION_ID" : "DIRECTORY_ID"
-          })`
-        })
-      ),
-    onSome: Effect.succeed
-  })
 
 // ---------------------------------------------------------------------------------------------
 // Error mapping

@@ -7,7 +7,7 @@
 import * as GlowmarktError from "../../schema/GlowmarktError.js"
 
 // The flows validate their inputs exactly as the services do.
-export { decodeInput, invalidInput } from "../../services/internal/call.js"
+export { decodeInput, invalidInput } from "../../services/internal/input.js"
 
 /** Any tagged error of the library (structurally, so every union fits). */
 export interface Tagged {
