@@ -37,7 +37,9 @@ import {
   ApplicationId,
   DirectoryId,
   Email,
+  Name,
   PasswordFromSelf,
+  Text,
   UserId,
   Username,
   VerificationCode
@@ -71,7 +73,7 @@ const Defaults = {
 
 /** @since 0.1.0 */
 export const RegisterInput = Schema.Struct({
-  name: Schema.NonEmptyTrimmedString.annotations({ message: () => "must be a non-empty name" }),
+  name: Name,
   username: Username,
   email: Email,
   password: PasswordFromSelf,
@@ -149,7 +151,7 @@ export interface CreateInput {
 export const ChangeUsernameInput = Schema.Struct({
   userId: UserId,
   username: Username,
-  status: Schema.optionalWith(Schema.String, { default: () => "active" })
+  status: Schema.optionalWith(Text, { default: () => "active" })
 })
 /** The input of {@link Users.changeUsername}. @since 0.1.0 */
 export interface ChangeUsernameInput {
