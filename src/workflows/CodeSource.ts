@@ -29,6 +29,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
+import { Username } from "../schema/Identifiers.js"
+import { invalidInput } from "./internal/classify.js"
 
 /**
  * What a code is for: verifying a registration, or resetting a password. Glowmarkt sends both
@@ -197,7 +199,10 @@ export const layerFromEffect = <E>(
   f: (request: CodeRequest) => Effect.Effect<string | Redacted.Redacted<string>, E>
 ): Layer.Layer<CodeSource> => Layer.succeed(CodeSource, fromEffect(f))
 
-const wellFormed = (code: Redacted.Redacted<string>) => /^[0-9]{4}$/.test(Redacted.value(code).trim())
+const wellFormed = (code: Redacted.Redacted<string>) => {
+  const value: unknown = Redacted.value(code)
+  return typeof value === "string" && /^[0-9]{4}$/.test(value.trim())
+}
 
 /**
  * Options of {@link prompt}.
@@ -315,7 +320,9 @@ export interface Registry {
   /**
    * Hands a code to the flow waiting for `username` (trimmed, lowercase). A code submitted
    * while no flow waits is kept (only the latest per username) for the next wait. Fails with
-   * `InvalidInputError` if it is not 4 digits, so the host can tell its user at once.
+   * `InvalidInputError` if the code is not 4 digits or the username is not one (empty, with
+   * control characters, longer than 256 characters, not a string), so the host can tell its
+   * user at once.
    */
   readonly submit: (
     username: string,
@@ -376,12 +383,16 @@ export const makeRegistry: Effect.Effect<Registry> = Effect.gen(function*() {
 
   const submit = (username: string, code: string | Redacted.Redacted<string>) =>
     Effect.gen(function*() {
-      const redacted = asRedacted(code)
-      if (!wellFormed(redacted)) {
+      // Checked at run time too: the host passes what its user typed, from untyped code.
+      const key = yield* Schema.decodeUnknown(Username)(username).pipe(
+        Effect.mapError((error) => invalidInput("submitCode", error)),
+        Effect.map((u): string => u)
+      )
+      const given: unknown = Redacted.isRedacted(code) ? Redacted.value(code as Redacted.Redacted<unknown>) : code
+      if (typeof given !== "string" || !/^[0-9]{4}$/.test(given.trim())) {
         return yield* new InvalidInputError({ operation: "submitCode", field: "code", problem: "must be exactly 4 digits" })
       }
-      const trimmed = Redacted.make(Redacted.value(redacted).trim())
-      const key = normalise(username)
+      const trimmed = Redacted.make(given.trim())
       yield* SynchronizedRef.updateEffect(slots, (map) =>
         Effect.gen(function*() {
           const current = map.get(key)
