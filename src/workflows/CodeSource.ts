@@ -339,6 +339,8 @@ interface Slot {
 
 const normalise = (username: string) => username.trim().toLowerCase()
 
+const SubmitInput = Schema.Struct({ username: Username })
+
 /**
  * Makes a {@link Registry}. It holds one slot per username with a flow waiting or a code not
  * yet taken; a slot goes away when its code is taken, so it does not grow with the number of
@@ -384,9 +386,9 @@ export const makeRegistry: Effect.Effect<Registry> = Effect.gen(function*() {
   const submit = (username: string, code: string | Redacted.Redacted<string>) =>
     Effect.gen(function*() {
       // Checked at run time too: the host passes what its user typed, from untyped code.
-      const key = yield* Schema.decodeUnknown(Username)(username).pipe(
+      const key: string = yield* Schema.decodeUnknown(SubmitInput)({ username }).pipe(
         Effect.mapError((error) => invalidInput("submitCode", error)),
-        Effect.map((u): string => u)
+        Effect.map((i) => i.username)
       )
       const given: unknown = Redacted.isRedacted(code) ? Redacted.value(code as Redacted.Redacted<unknown>) : code
       if (typeof given !== "string" || !/^[0-9]{4}$/.test(given.trim())) {
