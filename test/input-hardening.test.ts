@@ -215,3 +215,35 @@ describe("base URLs", () => {
       }
     }))
 })
+
+describe("the admin credential of a call", () => {
+  it.scoped("an Either passed as the credential, or a literal with a bad value, is refused before sending", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(200, user()))
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [Credentials.AdminCredential.appKeys({ keyId: "key-1", secret: "s" }), "credential.AdminCredential"],
+        [{ _tag: "AppKeys", keyId: "key-1", secret: Redacted.make("s\u{1F600}") }, "credential.AppKeys.secret"],
+        [{ _tag: "DeveloperToken", applicationId: "app-1", token: 42 }, "credential.DeveloperToken.token"],
+        [null, "credential.AdminCredential"]
+      ]
+      for (const [credential, field] of cases) {
+        const error = yield* Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(
+          Credentials.withAdmin(credential as any),
+          Effect.flip,
+          Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
+        )
+        expect(error).toMatchObject({ _tag: "InvalidInputError", operation: "getUserbyId", field })
+      }
+      expect(server.requests).toHaveLength(0)
+    }))
+
+  it.scoped("a literal credential with a plain-string secret is sent as given", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(200, user()))
+      yield* Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(
+        Credentials.withAdmin({ _tag: "AppKeys", keyId: "key-1", secret: "plain" } as any),
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
+      )
+      expect(server.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("key-1:plain").toString("base64")}`)
+    }))
+})

@@ -103,7 +103,21 @@ export const check = (credential: unknown): Checked<AdminCredential> => {
   if (typeof credential !== "object" || credential === null || !("_tag" in credential)) {
     return refuse("AdminCredential", "must be an AdminCredential (AppKeys, OrganisationKeys or DeveloperToken)")
   }
-  const c = credential as Record<string, unknown>
+  const known = checked.get(credential)
+  if (known !== undefined) return Either.right(known)
+  return Either.map(checkFields(credential as Record<string, unknown>), (result) => {
+    // Frozen, so that what was checked is what is sent; remembered, so a call checks it once.
+    Object.freeze(result)
+    checked.set(result, result)
+    checked.set(credential, result)
+    return result
+  })
+}
+
+/** Credentials already checked (the ones the constructors return, and those seen by a call). */
+const checked = new WeakMap<object, AdminCredential>()
+
+const checkFields = (c: Record<string, unknown>): Checked<AdminCredential> => {
   switch (c._tag) {
     case "AppKeys":
       return Either.all([keyIdOf("AppKeys.keyId", c.keyId), secretOf("AppKeys.secret", c.secret)]).pipe(

@@ -59,7 +59,7 @@ import {
 import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
-import { decodeInput, orConfigured } from "./internal/input.js"
+import { decodeInput, orConfigured, withCheckedAdmin } from "./internal/input.js"
 import { type Clients, makeClients } from "./internal/client.js"
 import { sessionCall } from "./internal/session.js"
 import type { UserSession } from "./Session.js"
@@ -291,7 +291,7 @@ export const fromClients = (clients: Clients): Service => {
         const directoryId = yield* orConfigured("createUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new CreateUserReq({ username: i.username, directoryId }, true)
         return yield* call("createUser", clients, clients.admin.createUser({ payload }))
-      }),
+      }).pipe(withCheckedAdmin("createUser")),
     getByUsername: (username) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("getUserbyUsername", UsernameInput, { username })
@@ -300,12 +300,12 @@ export const fromClients = (clients: Clients): Service => {
           clients,
           clients.admin.getUserbyUsername({ urlParams: { username: i.username } })
         )
-      }),
+      }).pipe(withCheckedAdmin("getUserbyUsername")),
     getById: (userId) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("getUserbyId", UserIdInput, { userId })
         return yield* call("getUserbyId", clients, clients.admin.getUserbyId({ path: i }))
-      }),
+      }).pipe(withCheckedAdmin("getUserbyId")),
     delete: (userId) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("deleteUserbyId", UserIdInput, { userId })
@@ -314,7 +314,7 @@ export const fromClients = (clients: Clients): Service => {
           onReplayNotFound: () => ({ valid: true })
         })
         return yield* expectValid("deleteUserbyId")(res)
-      }),
+      }).pipe(withCheckedAdmin("deleteUserbyId")),
     changeUsername: (input) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("updateUsernameUserId", ChangeUsernameInput, input)

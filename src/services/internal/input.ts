@@ -5,10 +5,12 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { InvalidInputError } from "../../schema/GlowmarktError.js"
+import { AdminAuth, check } from "../Credentials.js"
 
 const safeIssue = (message: string): string => {
   // Schema's messages quote the value they were given ("..., actual \"hunter2\""): cut it off,
@@ -57,4 +59,21 @@ export const orConfigured = <A>(
         })
       ),
     onSome: Effect.succeed
+  })
+
+/**
+ * Runs an admin call with the credential in context once it is checked (see
+ * `Credentials.check`): one built by hand or passed from untyped code (an `Either` instead of
+ * the credential inside it, a plain-string secret, ...) is an `InvalidInputError` naming the
+ * credential's field, and nothing is sent. A credential from the constructors is checked once.
+ */
+export const withCheckedAdmin = (operation: string) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidInputError, R | AdminAuth> =>
+  Effect.flatMap(AdminAuth, (credential): Effect.Effect<A, E | InvalidInputError, Exclude<R, AdminAuth>> => {
+    const result = check(credential)
+    return Either.isLeft(result)
+      ? Effect.fail(
+        new InvalidInputError({ operation, field: `credential.${result.left.setting}`, problem: result.left.problem })
+      )
+      : Effect.provideService(self, AdminAuth, result.right)
   })
