@@ -20,10 +20,11 @@ import type {
   InvalidInputError,
   NotFoundError
 } from "../schema/GlowmarktError.js"
-import { ApplicationId, PasswordFromSelf, type UserId, Username } from "../schema/Identifiers.js"
+import { ApplicationId, Email, PasswordFromSelf, type UserId, Username } from "../schema/Identifiers.js"
 import { Auth, type IssuedToken } from "../services/Auth.js"
 import * as Users from "../services/Users.js"
 import * as CodeSource from "./CodeSource.js"
+import { countOption, durationOption } from "../services/internal/input.js"
 import {
   decodeInput,
   isAlreadyExists,
@@ -64,11 +65,13 @@ export const defaults = {
   attempts: 3
 } as const
 
-const resolve = (options: Options | undefined) => ({
-  codeTimeout: Duration.decode(options?.codeTimeout ?? defaults.codeTimeout),
-  maxRounds: Math.max(1, options?.maxRounds ?? defaults.maxRounds),
-  attempts: Math.max(1, options?.attempts ?? defaults.attempts)
-})
+/** The options, checked at run time too: a bad one is an `InvalidInputError` naming it. */
+const resolve = (operation: string, options: Options | undefined) =>
+  Effect.all({
+    codeTimeout: durationOption(operation, "options.codeTimeout", options?.codeTimeout, defaults.codeTimeout),
+    maxRounds: countOption(operation, "options.maxRounds", options?.maxRounds, defaults.maxRounds),
+    attempts: countOption(operation, "options.attempts", options?.attempts, defaults.attempts)
+  })
 
 // ---------------------------------------------------------------------------------------------
 // register -> verify
@@ -146,7 +149,7 @@ export const registerAndVerify = (
 ): Effect.Effect<Onboarded, RegisterAndVerifyError, Users.Users | CodeSource.CodeSource> =>
   Effect.gen(function*() {
     const users = yield* Users.Users
-    const settings = resolve(options)
+    const settings = yield* resolve("registerAndVerify", options)
     const i = yield* decodeInput("registerAndVerify", Users.RegisterInput, input)
     const credentials = {
       username: i.username,
@@ -319,6 +322,7 @@ export interface ResetPasswordInput {
 const ResetInput = Schema.Struct({
   username: Username,
   newPassword: PasswordFromSelf,
+  email: Schema.optional(Email),
   applicationId: Schema.optional(ApplicationId)
 })
 
@@ -354,7 +358,7 @@ export const resetPassword = (
   Effect.gen(function*() {
     const users = yield* Users.Users
     const auth = yield* Auth
-    const settings = resolve(options)
+    const settings = yield* resolve("resetPassword", options)
     const i = yield* decodeInput("resetPassword", ResetInput, input)
     const app = i.applicationId === undefined ? {} : { applicationId: i.applicationId }
     const unknown = () => new UnknownUser({ username: i.username })
@@ -375,7 +379,7 @@ export const resetPassword = (
     yield* request(1)
     yield* codeRounds<void, ResetPasswordError>({
       username: i.username,
-      email: input.email,
+      email: i.email,
       purpose: "passwordReset",
       codeTimeout: settings.codeTimeout,
       maxRounds: settings.maxRounds,

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -77,3 +78,37 @@ export const withCheckedAdmin = (operation: string) =>
       )
       : Effect.provideService(self, AdminAuth, result.right)
   })
+
+/**
+ * An option that is a duration (`"10 minutes"`, a number of milliseconds, a `Duration`): the
+ * default when it is `undefined`, an `InvalidInputError` naming it when it is anything but a
+ * finite, non-negative duration (`Duration.decode` would throw).
+ */
+export const durationOption = (
+  operation: string,
+  field: string,
+  value: unknown,
+  fallback: Duration.DurationInput
+): Effect.Effect<Duration.Duration, InvalidInputError> => {
+  const decoded = Duration.decodeUnknown(value === undefined ? fallback : value)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value) &&
+      Duration.greaterThanOrEqualTo(decoded.value, Duration.zero)
+    ? Effect.succeed(decoded.value)
+    : Effect.fail(new InvalidInputError({ operation, field, problem: "must be a finite, non-negative duration" }))
+}
+
+/**
+ * An option that counts something (rounds, attempts): the default when it is `undefined`, at
+ * least 1, and an `InvalidInputError` naming it when it is not a number.
+ */
+export const countOption = (
+  operation: string,
+  field: string,
+  value: unknown,
+  fallback: number
+): Effect.Effect<number, InvalidInputError> =>
+  value === undefined
+    ? Effect.succeed(Math.max(1, fallback))
+    : typeof value === "number" && !Number.isNaN(value)
+    ? Effect.succeed(Math.max(1, value))
+    : Effect.fail(new InvalidInputError({ operation, field, problem: "must be a number" }))
