@@ -5,6 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Auth from "../src/services/Auth.js"
@@ -13,6 +14,9 @@ import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Session from "../src/services/Session.js"
 import * as Users from "../src/services/Users.js"
 import * as CodeSource from "../src/workflows/CodeSource.js"
+import * as Onboarding from "../src/workflows/Onboarding.js"
+import * as DurableEngine from "../src/durable/DurableEngine.js"
+import * as DurableOnboarding from "../src/durable/DurableOnboarding.js"
 import type { AuthToken } from "../src/schema/Identifiers.js"
 import { clientLayer, json, scripted, user } from "./support/scripted.js"
 
@@ -245,5 +249,51 @@ describe("the admin credential of a call", () => {
         Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
       )
       expect(server.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("key-1:plain").toString("base64")}`)
+    }))
+})
+
+describe("the flows", () => {
+  it.scoped("Onboarding: bad input or options are refused before anything is sent", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(200, user()))
+      const layer = Layer.merge(clientLayer({ baseUrl: server.baseUrl }), CodeSource.layerRegistry)
+      const good = { name: "A", username: "a@b.co", email: "a@b.co", password: pw }
+      const cases: ReadonlyArray<readonly [Effect.Effect<unknown, { readonly _tag: string }, any>, string]> = [
+        [Onboarding.registerAndVerify(null as any), "input"],
+        [Onboarding.registerAndVerify({ ...good, email: "a\u0000b@example.com" }), "email"],
+        [Onboarding.registerAndVerify(good, { codeTimeout: "soon" as any }), "options.codeTimeout"],
+        [Onboarding.registerAndVerify(good, { maxRounds: "3" as any }), "options.maxRounds"],
+        [Onboarding.resetPassword({ username: "a@b.co", newPassword: pw, email: 42 as any }), "email"],
+        [Onboarding.resetPassword({ username: "a\uD800", newPassword: pw }), "username"],
+        [Onboarding.resetPassword({ username: "a@b.co", newPassword: pw }, { attempts: null as any }), "options.attempts"]
+      ]
+      for (const [flow, field] of cases) {
+        const error = yield* Effect.flip(flow).pipe(Effect.provide(layer))
+        expect(error).toMatchObject({ _tag: "InvalidInputError", field })
+      }
+      expect(server.requests).toHaveLength(0)
+    }))
+
+  it.scoped("DurableOnboarding: a flow reference or a nonce that is not what it should be is refused", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(200, user()))
+      const layer = DurableOnboarding.layer().pipe(
+        Layer.provideMerge(DurableEngine.layerMemory),
+        Layer.provideMerge(clientLayer({ baseUrl: server.baseUrl }))
+      )
+      const cases: ReadonlyArray<readonly [(d: DurableOnboarding.Service) => Effect.Effect<unknown, { readonly _tag: string }>, string]> = [
+        [(d) => d.state({ kind: "registration", username: null as any }), "username"],
+        [(d) => d.state(null as any), "input"],
+        [(d) => d.result({ kind: "registration", username: "a\uD800" }), "username"],
+        [(d) => d.submitCode({ kind: "nope" as any, username: "a@b.co" }, "1234"), "kind"],
+        [(d) => d.submitCode({ kind: "registration", username: "a@b.co", applicationId: "app\u{1F600}" }, "1234"), "applicationId"],
+        [(d) => d.startPasswordReset({ username: "a@b.co", newPassword: pw, nonce: 42 as any }), "nonce"],
+        [(d) => d.startRegistration({ name: "A", username: "a@b.co", email: "a@b.co", password: Redacted.make(" ") }), "password"]
+      ]
+      for (const [run, field] of cases) {
+        const error = yield* Effect.flatMap(DurableOnboarding.DurableOnboarding, run).pipe(Effect.flip, Effect.provide(layer))
+        expect(error).toMatchObject({ _tag: "InvalidInputError", field })
+      }
+      expect(server.requests).toHaveLength(0)
     }))
 })

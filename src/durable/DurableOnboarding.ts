@@ -51,7 +51,7 @@ import {
   UnexpectedResponseError,
   UnexpectedStatusError
 } from "../schema/GlowmarktError.js"
-import { VerificationCode } from "../schema/Identifiers.js"
+import { ApplicationId, Username, VerificationCode } from "../schema/Identifiers.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import { invalidInput, orConfigured } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
@@ -650,6 +650,14 @@ export class DurableOnboarding extends Context.Tag("effect-glowmarkt/durable/Dur
   Service
 >() {}
 
+/** What {@link FlowRef} must hold, checked before a flow is looked up. */
+const FlowRefInput = Schema.Struct({
+  kind: FlowKind,
+  username: Username,
+  applicationId: Schema.optional(ApplicationId),
+  nonce: Schema.optional(Schema.String)
+})
+
 const placeholderSettings: FlowSettings = { codeTimeoutMillis: 1, maxResends: 0, maxWrongCodes: 1 }
 
 /**
@@ -663,24 +671,26 @@ export const make = (
   Effect.gen(function*() {
     const settings = yield* settingsFrom(options)
     const secrets = yield* FlowSecrets
-    const pollInterval = Duration.decode(options.pollInterval ?? defaults.pollInterval)
+    const pollInterval = yield* Option.match(Duration.decodeUnknown(options.pollInterval ?? defaults.pollInterval), {
+      onNone: () => Effect.fail(new InvalidConfigError({ setting: "pollInterval", problem: "must be a duration" })),
+      onSome: Effect.succeed
+    })
     const glowmarkt = yield* GlowmarktConfig
     const context = yield* Effect.context<WorkflowEngine>()
 
     const applicationIdOf = (operation: string, value: string | undefined) =>
       orConfigured<string>(operation, "applicationId", value, glowmarkt.applicationId)
 
-    const normalise = (username: string) => username.trim().toLowerCase()
-
     // The execution id depends on the idempotency key only; the other fields are placeholders
     // that satisfy the payload schema.
-    const locate = (operation: string, flow: FlowRef) =>
+    const locate = (operation: string, ref: FlowRef) =>
       Effect.gen(function*() {
+        // Checked at run time too: a host passes what it kept, from untyped storage.
+        const flow = yield* Schema.decodeUnknown(FlowRefInput, { onExcessProperty: "ignore" })(ref).pipe(
+          Effect.mapError((e) => invalidInput(operation, e))
+        )
         const applicationId = yield* applicationIdOf(operation, flow.applicationId)
-        const username = normalise(flow.username)
-        if (username === "") {
-          return yield* new InvalidInputError({ operation, field: "username", problem: "must not be empty" })
-        }
+        const username: string = flow.username
         const executionId = flow.kind === "registration"
           ? yield* RegisterAndVerify.executionId({
             applicationId,
@@ -731,11 +741,13 @@ export const make = (
 
     const startPasswordReset: Service["startPasswordReset"] = (input) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(Users.ResetPasswordInput.pipe(Schema.omit("code")))(input).pipe(
+        const i = yield* Schema.decodeUnknown(
+          Schema.extend(Users.ResetPasswordInput.pipe(Schema.omit("code")), Schema.Struct({ nonce: Schema.optional(Schema.String) }))
+        )(input).pipe(
           Effect.mapError((e) => invalidInput("startPasswordReset", e))
         )
         const applicationId = yield* applicationIdOf("startPasswordReset", i.applicationId)
-        const nonce = input.nonce ?? ""
+        const nonce = i.nonce ?? ""
         const executionId = yield* ResetPassword.execute({
           applicationId,
           username: i.username,
