@@ -15,6 +15,7 @@ import * as Session from "../src/services/Session.js"
 import * as Users from "../src/services/Users.js"
 import * as CodeSource from "../src/workflows/CodeSource.js"
 import * as Onboarding from "../src/workflows/Onboarding.js"
+import * as Provisioning from "../src/workflows/Provisioning.js"
 import * as DurableEngine from "../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../src/durable/DurableOnboarding.js"
 import type { AuthToken } from "../src/schema/Identifiers.js"
@@ -265,7 +266,10 @@ describe("the flows", () => {
         [Onboarding.registerAndVerify(good, { maxRounds: "3" as any }), "options.maxRounds"],
         [Onboarding.resetPassword({ username: "a@b.co", newPassword: pw, email: 42 as any }), "email"],
         [Onboarding.resetPassword({ username: "a\uD800", newPassword: pw }), "username"],
-        [Onboarding.resetPassword({ username: "a@b.co", newPassword: pw }, { attempts: null as any }), "options.attempts"]
+        [Onboarding.resetPassword({ username: "a@b.co", newPassword: pw }, { attempts: null as any }), "options.attempts"],
+        [Provisioning.provision({ username: "a@b.co" }, { baseDelay: {} as any }).pipe(Credentials.withAdmin(admin)), "options.baseDelay"],
+        [Provisioning.provision({ username: 42 as any }).pipe(Credentials.withAdmin(admin)), "username"],
+        [Provisioning.remove(null as any).pipe(Credentials.withAdmin(admin)), "userId"]
       ]
       for (const [flow, field] of cases) {
         const error = yield* Effect.flip(flow).pipe(Effect.provide(layer))
