@@ -1,5 +1,6 @@
 /**
- * Every public operation, driven by arbitrary strings and JavaScript values (lone surrogates,
+ * Every public operation (the services, the credential constructors, sessions, the settings, the
+ * code registry, and the first request of each flow), driven by arbitrary strings and JavaScript values (lone surrogates,
  * control characters, characters outside Latin-1, blank and padded values, `null`, numbers,
  * objects, ...) against a recording loopback server. For each value, exactly one of:
  *
@@ -27,6 +28,8 @@ import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Session from "../src/services/Session.js"
 import * as Users from "../src/services/Users.js"
 import * as CodeSource from "../src/workflows/CodeSource.js"
+import * as Onboarding from "../src/workflows/Onboarding.js"
+import * as Provisioning from "../src/workflows/Provisioning.js"
 import type { AuthToken } from "../src/schema/Identifiers.js"
 import { json, type Recorded, scripted, user } from "./support/scripted.js"
 
@@ -208,7 +211,9 @@ const property = <A, E, R>(
   server: { readonly requests: Array<Recorded> },
   operation: Effect.Effect<A, E, R>,
   arrived: (request: Recorded) => void,
-  refusals: ReadonlyArray<string> = ["InvalidInputError"]
+  refusals: ReadonlyArray<string> = ["InvalidInputError"],
+  /** A flow sends more than one request: only the first is read back. */
+  sends: "one" | "several" = "one"
 ) =>
   Effect.gen(function*() {
     server.requests.length = 0
@@ -222,7 +227,8 @@ const property = <A, E, R>(
       tally.refused++
       return
     }
-    expect(server.requests).toHaveLength(1)
+    if (sends === "one") expect(server.requests).toHaveLength(1)
+    else expect(server.requests.length).toBeGreaterThan(0)
     arrived(server.requests[0]!)
     tally.sent++
   })
@@ -342,6 +348,46 @@ describe("every public operation, with arbitrary values", () => {
             expect(body(r)).toEqual({ username: username(input.username), status: orDefault(input.status, "active") })
           }
         )
+    ))
+
+  it.scoped("Onboarding.registerAndVerify and resetPassword (the first request they send)", () =>
+    check(
+      fc.record({ name: aName, username: aUsername, email: aUsername, password: aSecret, applicationId: optional(anId) }),
+      (input, server) =>
+        Effect.gen(function*() {
+          yield* property(server, Onboarding.registerAndVerify(input as any), (r) => {
+            expect(r.url).toBe("/api/v0-1/register")
+            expect(body(r)).toEqual({
+              name: input.name,
+              username: username(input.username),
+              email: username(input.email),
+              password: valueOf(input.password),
+              applicationId: orDefault(input.applicationId, "app-1"),
+              directoryId: "dir-1"
+            })
+          }, undefined, "several")
+          yield* property(
+            server,
+            Onboarding.resetPassword({ username: input.username, newPassword: input.password, applicationId: input.applicationId } as any),
+            (r) => {
+              expect(r.url).toBe("/api/v0-1/user/resetpassword")
+              expect(body(r)).toEqual({ username: username(input.username), applicationId: orDefault(input.applicationId, "app-1") })
+            },
+            undefined,
+            "several"
+          )
+        }).pipe(Effect.provideService(CodeSource.CodeSource, CodeSource.fromEffect(() => Effect.succeed("1234"))))
+    ))
+
+  it.scoped("Provisioning.provision and remove (the first request they send)", () =>
+    check(
+      fc.record({ username: aUsername, directoryId: optional(anId), userId: anId }),
+      (input, server) =>
+        Effect.gen(function*() {
+          yield* property(server, Provisioning.provision({ username: input.username, directoryId: input.directoryId } as any), (r) =>
+            expect(body(r)).toEqual({ username: username(input.username), directoryId: orDefault(input.directoryId, "dir-1") }), undefined, "several")
+          yield* property(server, Provisioning.remove(input.userId as any), (r) => expect(segment(r, 2)).toBe(input.userId))
+        }).pipe(Credentials.withAdmin(goodAdmin))
     ))
 
   it.scoped("Auth.login", () =>
