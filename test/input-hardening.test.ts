@@ -242,6 +242,20 @@ describe("the admin credential of a call", () => {
       expect(server.requests).toHaveLength(0)
     }))
 
+  it.scoped("a credential changed after it was made is checked again", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(200, user()))
+      const credential = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "key-1", secret: "s" }))
+      const getById = Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(
+        Credentials.withAdmin(credential),
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
+      )
+      yield* getById
+      ;(credential as any).keyId = "key\r\n1"
+      expect(yield* Effect.flip(getById)).toMatchObject({ _tag: "InvalidInputError", field: "credential.AppKeys.keyId" })
+      expect(server.requests).toHaveLength(1)
+    }))
+
   it.scoped("a literal credential with a plain-string secret is sent as given", () =>
     Effect.gen(function*() {
       const server = yield* scripted(() => json(200, user()))

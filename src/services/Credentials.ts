@@ -103,19 +103,26 @@ export const check = (credential: unknown): Checked<AdminCredential> => {
   if (typeof credential !== "object" || credential === null || !("_tag" in credential)) {
     return refuse("AdminCredential", "must be an AdminCredential (AppKeys, OrganisationKeys or DeveloperToken)")
   }
+  const c = credential as Record<string, unknown>
   const known = checked.get(credential)
-  if (known !== undefined) return Either.right(known)
-  return Either.map(checkFields(credential as Record<string, unknown>), (result) => {
-    // Frozen, so that what was checked is what is sent; remembered, so a call checks it once.
-    Object.freeze(result)
-    checked.set(result, result)
-    checked.set(credential, result)
+  // Remembered with the values it was checked with: a JavaScript caller may change a field later.
+  if (known !== undefined && sameFields(known.fields, c)) return Either.right(known.result)
+  return Either.map(checkFields(c), (result) => {
+    checked.set(credential, { fields: fieldsOf(c), result })
+    if (result !== credential) checked.set(result, { fields: fieldsOf(result as unknown as Record<string, unknown>), result })
     return result
   })
 }
 
 /** Credentials already checked (the ones the constructors return, and those seen by a call). */
-const checked = new WeakMap<object, AdminCredential>()
+const checked = new WeakMap<object, { readonly fields: ReadonlyArray<unknown>; readonly result: AdminCredential }>()
+
+const fieldsOf = (c: Record<string, unknown>): ReadonlyArray<unknown> => [c._tag, c.keyId, c.secret, c.applicationId, c.token]
+
+const sameFields = (fields: ReadonlyArray<unknown>, c: Record<string, unknown>): boolean => {
+  const now = fieldsOf(c)
+  return fields.every((f, i) => f === now[i])
+}
 
 const checkFields = (c: Record<string, unknown>): Checked<AdminCredential> => {
   switch (c._tag) {
