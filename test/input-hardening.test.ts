@@ -161,6 +161,28 @@ describe("sessions", () => {
     }))
 })
 
+describe("a caller's own UserSession", () => {
+  it.scoped("a token or applicationId it hands out that cannot be a header is refused before sending", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(200, { valid: true }))
+      const cases: ReadonlyArray<readonly [Partial<Session.Service>, string]> = [
+        [{ token: Effect.succeed(Redacted.make("tok\u{1F600}") as AuthToken) }, "session.token"],
+        [{ token: Effect.succeed(Redacted.make(" ") as AuthToken) }, "session.token"],
+        [{ token: Effect.succeed(42 as any) }, "session.token"],
+        [{ applicationId: "app\u0085" as Session.Service["applicationId"] }, "session.applicationId"]
+      ]
+      for (const [override, field] of cases) {
+        const error = yield* Effect.flatMap(Users.Users, (u) => u.changeUsername({ userId: "u-1", username: "a@b.co" })).pipe(
+          Effect.provideService(Session.UserSession, { ...fixedSession, ...override }),
+          Effect.flip,
+          Effect.provide(clientLayer({ baseUrl: server.baseUrl }))
+        )
+        expect(error).toMatchObject({ _tag: "InvalidInputError", field })
+      }
+      expect(server.requests).toHaveLength(0)
+    }))
+})
+
 describe("CodeRegistry.submit", () => {
   it.effect("refuses a username that is empty, blank, with CR/LF, 10,000 characters, null or a number", () =>
     Effect.gen(function*() {

@@ -6,11 +6,19 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { AccessDeniedError, type Operation } from "../../schema/GlowmarktError.js"
-import type { AuthToken } from "../../schema/Identifiers.js"
+import * as Redacted from "effect/Redacted"
+import { AccessDeniedError, InvalidInputError, type Operation } from "../../schema/GlowmarktError.js"
+import { type AuthToken, headerValueProblem } from "../../schema/Identifiers.js"
 import { type SessionError, UserSession } from "../Session.js"
 import { call, type CallContext, type Mapped, type RawError } from "./call.js"
 import { SessionToken } from "./client.js"
+
+const checkHeader = (field: string, value: unknown): readonly [string, string] | undefined => {
+  const inner: unknown = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  if (typeof inner !== "string") return [field, "must be a string"]
+  const problem = headerValueProblem(inner)
+  return problem === undefined ? undefined : [field, problem]
+}
 
 /** Runs a session-group call with the current session's token. */
 export const sessionCall = <A, E extends RawError>(
@@ -21,9 +29,16 @@ export const sessionCall = <A, E extends RawError>(
   Effect.gen(function*() {
     const session = yield* UserSession
     const run = (token: AuthToken) =>
-      call(operation, context, attempt).pipe(
-        Effect.provideService(SessionToken, { applicationId: session.applicationId, token })
-      )
+      Effect.suspend(() => {
+        // A `UserSession` may be the caller's own implementation: what it hands out goes into
+        // headers, so it is checked like any other header value before anything is sent.
+        const problem = checkHeader("session.applicationId", session.applicationId) ?? checkHeader("session.token", token)
+        return problem !== undefined
+          ? Effect.fail(new InvalidInputError({ operation, field: problem[0], problem: problem[1] }))
+          : call(operation, context, attempt).pipe(
+            Effect.provideService(SessionToken, { applicationId: session.applicationId, token })
+          )
+      })
     const token = yield* session.token
     return yield* run(token).pipe(
       Effect.catchIf(
