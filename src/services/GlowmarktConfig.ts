@@ -19,6 +19,7 @@ import * as Schema from "effect/Schema"
 import { InvalidConfigError } from "../schema/GlowmarktError.js"
 import { basePath } from "../schema/GlowmarktApi.js"
 import { ApplicationId, DirectoryId } from "../schema/Identifiers.js"
+import { safeIssue } from "./internal/input.js"
 
 /**
  * The public Glowmarkt API.
@@ -141,13 +142,9 @@ export const validateBaseUrl = (input: string | URL): Either.Either<string, Inva
 const decodeSetting = <A, I>(schema: Schema.Schema<A, I>, setting: string, value: unknown) =>
   Schema.decodeUnknownEither(schema, { errors: "first" })(value).pipe(
     Either.mapLeft((e) => {
-      const message = ParseResult.ArrayFormatter.formatErrorSync(e)[0]?.message ?? "is invalid"
-      // Schema's messages quote the value ("..., actual ..."): name the setting, not its value.
-      const cut = message.indexOf(", actual ")
-      return new InvalidConfigError({
-        setting,
-        problem: (cut === -1 ? message : message.slice(0, cut)).split("\n")[0]!.replace(/^Expected /, "expected ")
-      })
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(e)
+      // Name the setting, never its value.
+      return new InvalidConfigError({ setting, problem: issue === undefined ? "is invalid" : safeIssue(issue.message) })
     })
   )
 

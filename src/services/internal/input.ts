@@ -13,7 +13,8 @@ import * as Schema from "effect/Schema"
 import { InvalidInputError } from "../../schema/GlowmarktError.js"
 import { AdminAuth, check } from "../Credentials.js"
 
-const safeIssue = (message: string): string => {
+/** A schema message without the value it quotes. */
+export const safeIssue = (message: string): string => {
   // Schema's messages quote the value they were given ("..., actual \"hunter2\""): cut it off,
   // the value may be a secret.
   const cut = message.indexOf(", actual ")
