@@ -212,11 +212,16 @@ const property = <A, E, R>(
   server: { readonly requests: Array<Recorded> },
   operation: Effect.Effect<A, E, R>,
   arrived: (request: Recorded) => void,
-  refusals: ReadonlyArray<string> = ["InvalidInputError"],
-  /** A flow sends more than one request: only the first is read back. */
-  sends: "one" | "several" = "one"
+  options: {
+    readonly refusals?: ReadonlyArray<string>
+    /** A flow sends more than one request: only the first is read back. */
+    readonly sends?: "one" | "several"
+    /** Values that must never show in a refusal (passwords, tokens, secrets). */
+    readonly secrets?: ReadonlyArray<unknown>
+  } = {}
 ) =>
   Effect.gen(function*() {
+    const { refusals = ["InvalidInputError"], secrets = [], sends = "one" } = options
     server.requests.length = 0
     const exit = yield* Effect.exit(Effect.suspend(() => operation))
     if (Exit.isFailure(exit)) {
@@ -225,6 +230,12 @@ const property = <A, E, R>(
         throw new Error(`expected a refusal or a success, got ${describeError(exit.cause)}`)
       }
       expect(server.requests).toHaveLength(0)
+      const shown = `${String((failure as { readonly message?: unknown }).message)} ${JSON.stringify(failure)}`
+      for (const secret of secrets) {
+        const value = valueOf(secret)
+        // Short values could match the wording of a message by chance.
+        if (typeof value === "string" && value.trim().length >= 6) expect(shown).not.toContain(value)
+      }
       tally.refused++
       return
     }
@@ -281,7 +292,7 @@ describe("every public operation, with arbitrary values", () => {
             applicationId: orDefault(input.applicationId, "app-1"),
             directoryId: orDefault(input.directoryId, "dir-1")
           })
-        })
+        }, { secrets: [input.password] })
     ))
 
   it.scoped("Users.requestVerificationCode and Users.verify", () =>
@@ -295,9 +306,10 @@ describe("every public operation, with arbitrary values", () => {
             password: valueOf(input.password),
             applicationId: orDefault(input.applicationId, "app-1")
           })
-          yield* property(server, users.requestVerificationCode(input as any), (r) => expect(body(r)).toEqual(expected()))
+          const secrets = { secrets: [input.password] }
+          yield* property(server, users.requestVerificationCode(input as any), (r) => expect(body(r)).toEqual(expected()), secrets)
           yield* property(server, users.verify(input as any), (r) =>
-            expect(body(r)).toEqual({ ...expected(), token: code(input.code) }))
+            expect(body(r)).toEqual({ ...expected(), token: code(input.code) }), secrets)
         })
     ))
 
@@ -313,7 +325,9 @@ describe("every public operation, with arbitrary values", () => {
           })
           yield* property(server, users.requestPasswordReset(input as any), (r) => expect(body(r)).toEqual(expected()))
           yield* property(server, users.resetPassword(input as any), (r) =>
-            expect(body(r)).toEqual({ ...expected(), token: code(input.code), newPassword: valueOf(input.newPassword) }))
+            expect(body(r)).toEqual({ ...expected(), token: code(input.code), newPassword: valueOf(input.newPassword) }), {
+              secrets: [input.newPassword]
+            })
         })
     ))
 
@@ -366,7 +380,7 @@ describe("every public operation, with arbitrary values", () => {
               applicationId: orDefault(input.applicationId, "app-1"),
               directoryId: "dir-1"
             })
-          }, undefined, "several")
+          }, { sends: "several", secrets: [input.password] })
           yield* property(
             server,
             Onboarding.resetPassword({ username: input.username, newPassword: input.password, applicationId: input.applicationId } as any),
@@ -374,8 +388,7 @@ describe("every public operation, with arbitrary values", () => {
               expect(r.url).toBe("/api/v0-1/user/resetpassword")
               expect(body(r)).toEqual({ username: username(input.username), applicationId: orDefault(input.applicationId, "app-1") })
             },
-            undefined,
-            "several"
+            { sends: "several", secrets: [input.password] }
           )
         }).pipe(Effect.provideService(CodeSource.CodeSource, CodeSource.fromEffect(() => Effect.succeed("1234"))))
     ))
@@ -386,7 +399,7 @@ describe("every public operation, with arbitrary values", () => {
       (input, server) =>
         Effect.gen(function*() {
           yield* property(server, Provisioning.provision({ username: input.username, directoryId: input.directoryId } as any), (r) =>
-            expect(body(r)).toEqual({ username: username(input.username), directoryId: orDefault(input.directoryId, "dir-1") }), undefined, "several")
+            expect(body(r)).toEqual({ username: username(input.username), directoryId: orDefault(input.directoryId, "dir-1") }), { sends: "several" })
           yield* property(server, Provisioning.remove(input.userId as any), (r) => expect(segment(r, 2)).toBe(input.userId))
         }).pipe(Credentials.withAdmin(goodAdmin))
     ))
@@ -402,7 +415,7 @@ describe("every public operation, with arbitrary values", () => {
             password: valueOf(input.password),
             ...(input.directoryId === undefined ? {} : { directoryId: input.directoryId })
           })
-        })
+        }, { secrets: [input.password] })
     ))
 
   it.scoped("Auth.check, renew and revoke", () =>
@@ -416,9 +429,10 @@ describe("every public operation, with arbitrary values", () => {
             expect(header(r, "token")).toBe(valueOf(input.token))
             expect(header(r, "applicationId")).toBe(orDefault(input.applicationId, "app-1"))
           }
-          yield* property(server, auth.check(input.token as any, options), sent)
-          yield* property(server, auth.renew(input.token as any, options), sent)
-          yield* property(server, auth.revoke(input.token as any, options), sent)
+          const secrets = { secrets: [input.token] }
+          yield* property(server, auth.check(input.token as any, options), sent, secrets)
+          yield* property(server, auth.renew(input.token as any, options), sent, secrets)
+          yield* property(server, auth.revoke(input.token as any, options), sent, secrets)
         })
     ))
 
@@ -442,7 +456,7 @@ describe("every public operation, with arbitrary values", () => {
             expect(body(r)).toMatchObject({ username: username(options.username), password: valueOf(options.password) })
           }
           expect(header(r, "applicationId")).toBe(orDefault(options.applicationId, "app-1"))
-        })
+        }, { secrets: [options.token, options.password] })
     ))
 
   it.scoped("AdminCredential constructors, then an admin call", () =>
@@ -465,7 +479,7 @@ describe("every public operation, with arbitrary values", () => {
                 expect(basic(r)).toEqual({ keyId: input.keyId, secret: valueOf(input.secret) })
               }
               if (input.kind !== "appKeys") expect(header(r, "applicationId")).toBe(input.applicationId)
-            }, ["InvalidConfigError"])
+            }, { refusals: ["InvalidConfigError"], secrets: [input.secret] })
         )
     ))
 
