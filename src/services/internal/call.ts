@@ -1,7 +1,7 @@
 /**
- * One place where every call is made (its input is checked before, see `input.ts`): timeout, the mapping of everything the
- * derived client can fail with into the library's errors, retries that never replay a side
- * effect, header redaction and the span.
+ * One place where every call is made: timeout, the mapping of everything the derived client can
+ * fail with into the library's errors, retries that never replay a side effect, header redaction
+ * and the span. The caller's input is checked before, in `input.ts`.
  *
  * @internal
  */
