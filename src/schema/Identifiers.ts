@@ -58,14 +58,14 @@ const headerCharacters = /^[\u0020-\u007e\u00a0-\u00ff]*$/
 export const headerValueProblem = (s: string): string | undefined =>
   s.length === 0
     ? "must not be empty"
+    : s.length > 8192
+    ? "must be at most 8192 characters"
     : s.trim() !== s
     ? "must not start or end with whitespace"
     : controlCharacters.test(s)
     ? "must not contain control characters"
     : !headerCharacters.test(s)
     ? "must contain only visible Latin-1 characters (it is sent in a header)"
-    : s.length > 8192
-    ? "must be at most 8192 characters"
     : undefined
 
 /**
