@@ -35,14 +35,14 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { type InvalidConfigError, InvalidInputError } from "../schema/GlowmarktError.js"
-import { VerificationCode } from "../schema/Identifiers.js"
+import { InvalidConfigError, InvalidInputError } from "../schema/GlowmarktError.js"
+import { ApplicationId, Username, VerificationCode } from "../schema/Identifiers.js"
 import type { Auth } from "../services/Auth.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import { invalidInput, orConfigured } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
 import * as CodePolicy from "../workflows/CodePolicy.js"
-import { FlowCompletedError, type FlowKind } from "../workflows/FlowError.js"
+import { FlowCompletedError, FlowKind } from "../workflows/FlowError.js"
 import type { Onboarded, PasswordReset } from "../workflows/internal/flows.js"
 import { maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
@@ -213,6 +213,14 @@ export class DurableOnboarding extends Context.Tag("effect-glowmarkt/durable/Dur
   Service
 >() {}
 
+/** What {@link FlowRef} must hold, checked before a flow is looked up. */
+const FlowRefInput = Schema.Struct({
+  kind: FlowKind,
+  username: Username,
+  applicationId: Schema.optional(ApplicationId),
+  nonce: Schema.optional(Schema.String)
+})
+
 const placeholderPolicy: CodePolicy.CodePolicy = { codeTimeoutMillis: 1, maxCodes: 1, maxWrongCodes: 1 }
 
 /**
@@ -226,24 +234,26 @@ export const make = (
   Effect.gen(function*() {
     const policy = yield* CodePolicy.make(options)
     const secrets = yield* FlowSecrets
-    const pollInterval = Duration.decode(options.pollInterval ?? defaultPollInterval)
+    const pollInterval = yield* Option.match(Duration.decodeUnknown(options.pollInterval ?? defaultPollInterval), {
+      onNone: () => Effect.fail(new InvalidConfigError({ setting: "pollInterval", problem: "must be a duration" })),
+      onSome: Effect.succeed
+    })
     const glowmarkt = yield* GlowmarktConfig
     const context = yield* Effect.context<WorkflowEngine>()
 
     const applicationIdOf = (operation: string, value: string | undefined) =>
       orConfigured<string>(operation, "applicationId", value, glowmarkt.applicationId)
 
-    const normalise = (username: string) => username.trim().toLowerCase()
-
     // The execution id depends on the idempotency key only; the other fields are placeholders
     // that satisfy the payload schema.
-    const locate = (operation: string, flow: FlowRef) =>
+    const locate = (operation: string, ref: FlowRef) =>
       Effect.gen(function*() {
+        // Checked at run time too: a host passes what it kept, from untyped storage.
+        const flow = yield* Schema.decodeUnknown(FlowRefInput, { onExcessProperty: "ignore" })(ref).pipe(
+          Effect.mapError((e) => invalidInput(operation, e))
+        )
         const applicationId = yield* applicationIdOf(operation, flow.applicationId)
-        const username = normalise(flow.username)
-        if (username === "") {
-          return yield* new InvalidInputError({ operation, field: "username", problem: "must not be empty" })
-        }
+        const username: string = flow.username
         const executionId = flow.kind === "registration"
           ? yield* RegisterAndVerify.executionId({
             applicationId,
@@ -294,11 +304,13 @@ export const make = (
 
     const startPasswordReset: Service["startPasswordReset"] = (input) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(Users.ResetPasswordInput.pipe(Schema.omit("code")))(input).pipe(
+        const i = yield* Schema.decodeUnknown(
+          Schema.extend(Users.ResetPasswordInput.pipe(Schema.omit("code")), Schema.Struct({ nonce: Schema.optional(Schema.String) }))
+        )(input).pipe(
           Effect.mapError((e) => invalidInput("startPasswordReset", e))
         )
         const applicationId = yield* applicationIdOf("startPasswordReset", i.applicationId)
-        const nonce = input.nonce ?? ""
+        const nonce = i.nonce ?? ""
         const executionId = yield* ResetPassword.execute({
           applicationId,
           username: i.username,

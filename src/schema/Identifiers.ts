@@ -14,8 +14,74 @@ import * as Schema from "effect/Schema"
 // eslint-disable-next-line no-control-regex
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/
 
+/**
+ * Whether a string is well-formed UTF-16 (no lone surrogate). A lone surrogate cannot be
+ * percent-encoded (`encodeURIComponent` throws) and becomes U+FFFD in UTF-8: the server would
+ * see another value than the one given.
+ */
+const isWellFormed = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1)
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false
+      i++
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false
+  }
+  return true
+}
+
+const wellFormedMessage = "must not contain a lone surrogate (malformed UTF-16)"
+
+/**
+ * A string that is well-formed UTF-16 (no lone surrogate): the base of every string the
+ * library sends, so nothing is altered on its way to the wire.
+ *
+ * @since 0.1.0
+ */
+export const WellFormedString = Schema.String.pipe(
+  Schema.filter((s) => isWellFormed(s) || wellFormedMessage),
+  Schema.annotations({ identifier: "WellFormedString" })
+)
+
+// What a header value may hold, decided once: visible Latin-1 (0x21-0x7E, 0xA0-0xFF) and inner
+// spaces. A header is a byte string: a character above 0xFF has no byte, and the transport
+// would refuse it after the request was counted as sent.
+const headerCharacters = /^[\u0020-\u007e\u00a0-\u00ff]*$/
+
+/**
+ * Why `s` cannot be a header value, or `undefined` when it can: non-empty, no leading or
+ * trailing whitespace, no control characters, only Latin-1 characters.
+ *
+ * @since 0.1.0
+ */
+export const headerValueProblem = (s: string): string | undefined =>
+  s.length === 0
+    ? "must not be empty"
+    : s.length > 8192
+    ? "must be at most 8192 characters"
+    : s.trim() !== s
+    ? "must not start or end with whitespace"
+    : controlCharacters.test(s)
+    ? "must not contain control characters"
+    : !headerCharacters.test(s)
+    ? "must contain only visible Latin-1 characters (it is sent in a header)"
+    : undefined
+
+/**
+ * A string that can travel as an HTTP header value unchanged (see {@link headerValueProblem}):
+ * every value the library puts in a header (`applicationId`, tokens, the key id and secret of
+ * HTTP basic keys) satisfies it.
+ *
+ * @since 0.1.0
+ */
+export const HeaderValue = Schema.String.pipe(
+  Schema.filter((s) => headerValueProblem(s) ?? true),
+  Schema.annotations({ identifier: "HeaderValue" })
+)
+
 /** A trimmed, non-empty string without control characters: the base of every identifier. */
-const Identifier = Schema.String.pipe(
+const Identifier = WellFormedString.pipe(
   Schema.filter((s) => s.length > 0 || "must not be empty"),
   Schema.filter((s) => s.trim() === s || "must not start or end with whitespace"),
   Schema.filter((s) => !controlCharacters.test(s) || "must not contain control characters"),
@@ -35,11 +101,13 @@ export const UserId = Identifier.pipe(Schema.brand("UserId"), Schema.annotations
 export type UserId = typeof UserId.Type
 
 /**
- * The id of an application: sent as the `applicationId` header and in request bodies.
+ * The id of an application: sent as the `applicationId` header and in request bodies, so it
+ * also satisfies the header rule ({@link HeaderValue}: Latin-1 only).
  *
  * @since 0.1.0
  */
 export const ApplicationId = Identifier.pipe(
+  Schema.filter((s) => headerValueProblem(s) ?? true),
   Schema.brand("ApplicationId"),
   Schema.annotations({ identifier: "ApplicationId" })
 )
@@ -68,7 +136,7 @@ export const AccountId = Identifier.pipe(Schema.brand("AccountId"), Schema.annot
 export type AccountId = typeof AccountId.Type
 
 /** Trims and lowercases on decode; encodes what it holds. */
-const Normalised = Schema.transform(Schema.String, Schema.String, {
+const Normalised = Schema.transform(WellFormedString, Schema.String, {
   strict: true,
   decode: (s) => s.trim().toLowerCase(),
   encode: (s) => s
@@ -98,6 +166,7 @@ const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 export const Email = Normalised.pipe(
   Schema.compose(
     Schema.String.pipe(
+      Schema.filter((s) => !controlCharacters.test(s) || "must not contain control characters"),
       Schema.filter((s) => emailPattern.test(s) || "must be an email address such as name@example.com"),
       Schema.filter((s) => s.length <= 254 || "must be at most 254 characters")
     )
@@ -132,15 +201,21 @@ export const VerificationCode = Schema.Trim.pipe(
 /** @since 0.1.0 */
 export type VerificationCode = typeof VerificationCode.Type
 
+const passwordChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>(self: S) =>
+  self.pipe(
+    Schema.filter((r) => Redacted.value(r).trim().length > 0 || "must not be empty or whitespace"),
+    Schema.filter((r) => Redacted.value(r).length <= 1024 || "must be at most 1024 characters"),
+    Schema.filter((r) => isWellFormed(Redacted.value(r)) || wellFormedMessage)
+  )
+
 /**
  * A password, held as `Redacted` so that it never shows in a log, an error or a span.
- * It must contain something other than whitespace.
+ * It must contain something other than whitespace, and be well-formed UTF-16 (it travels in a
+ * JSON body, where any other character arrives as it was given).
  *
  * @since 0.1.0
  */
-export const Password = Schema.Redacted(Schema.String).pipe(
-  Schema.filter((r) => Redacted.value(r).trim().length > 0 || "must not be empty or whitespace"),
-  Schema.filter((r) => Redacted.value(r).length <= 1024 || "must be at most 1024 characters"),
+export const Password = passwordChecks(Schema.Redacted(Schema.String)).pipe(
   Schema.annotations({ identifier: "Password" })
 )
 /** @since 0.1.0 */
@@ -152,34 +227,59 @@ export type Password = typeof Password.Type
  *
  * @since 0.1.0
  */
-export const PasswordFromSelf = Schema.RedactedFromSelf(Schema.String).pipe(
-  Schema.filter((r) => Redacted.value(r).trim().length > 0 || "must not be empty or whitespace"),
-  Schema.filter((r) => Redacted.value(r).length <= 1024 || "must be at most 1024 characters"),
+export const PasswordFromSelf = passwordChecks(Schema.RedactedFromSelf(Schema.String)).pipe(
   Schema.annotations({ identifier: "Password" })
 )
 
+const tokenChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>(self: S) =>
+  self.pipe(Schema.filter((r) => headerValueProblem(Redacted.value(r)) ?? true))
+
 /**
- * A user token (a JWT), sent in the `token` header. Held as `Redacted`.
+ * A user token (a JWT), sent in the `token` header. Held as `Redacted`. It satisfies the header
+ * rule ({@link HeaderValue}): non-empty, not padded, visible Latin-1 only.
  *
  * @since 0.1.0
  */
-export const AuthToken = Schema.Redacted(Schema.String).pipe(
-  Schema.filter((r) => Redacted.value(r).length > 0 || "must not be empty"),
-  Schema.filter((r) => !/[\r\n\0]/.test(Redacted.value(r)) || "must not contain CR, LF or NUL"),
+export const AuthToken = tokenChecks(Schema.Redacted(Schema.String)).pipe(
   Schema.annotations({ identifier: "AuthToken" })
 )
 /** @since 0.1.0 */
 export type AuthToken = typeof AuthToken.Type
 
 /**
- * A token as a caller holds it: `Redacted`, non-empty, without CR/LF (it becomes a header).
+ * A token as a caller holds it: `Redacted`, and a valid header value ({@link HeaderValue}), so a
+ * blank, padded or non-Latin-1 token is refused before sending.
  *
  * @since 0.1.0
  */
-export const AuthTokenFromSelf = Schema.RedactedFromSelf(Schema.String).pipe(
-  Schema.filter((r) => Redacted.value(r).length > 0 || "must not be empty"),
-  Schema.filter((r) => !/[\r\n\0]/.test(Redacted.value(r)) || "must not contain CR, LF or NUL"),
+export const AuthTokenFromSelf = tokenChecks(Schema.RedactedFromSelf(Schema.String)).pipe(
   Schema.annotations({ identifier: "AuthToken" })
+)
+
+/**
+ * A person's name, as registration sends it: non-empty, trimmed, without control characters,
+ * well-formed UTF-16, at most 256 characters.
+ *
+ * @since 0.1.0
+ */
+export const Name = WellFormedString.pipe(
+  Schema.filter((s) => s.trim().length > 0 || "must be a non-empty name"),
+  Schema.filter((s) => s.trim() === s || "must not start or end with whitespace"),
+  Schema.filter((s) => !controlCharacters.test(s) || "must not contain control characters"),
+  Schema.filter((s) => s.length <= 256 || "must be at most 256 characters"),
+  Schema.annotations({ identifier: "Name" })
+)
+
+/**
+ * A free-form field sent in a body (the `status` of a username change): well-formed UTF-16,
+ * without control characters, at most 256 characters.
+ *
+ * @since 0.1.0
+ */
+export const Text = WellFormedString.pipe(
+  Schema.filter((s) => !controlCharacters.test(s) || "must not contain control characters"),
+  Schema.filter((s) => s.length <= 256 || "must be at most 256 characters"),
+  Schema.annotations({ identifier: "Text" })
 )
 
 /**

@@ -13,6 +13,7 @@ import {
   AuthToken,
   DirectoryId,
   Email,
+  Name,
   Password,
   UserId,
   Username,
@@ -73,7 +74,7 @@ export class AddUserReq extends Schema.Class<AddUserReq>("AddUserReq")({
   applicationId: ApplicationId,
   directoryId: DirectoryId,
   email: Email,
-  name: Schema.NonEmptyTrimmedString,
+  name: Name,
   password: Password,
   username: Username
 }) {}

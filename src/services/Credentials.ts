@@ -30,7 +30,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InvalidConfigError } from "../schema/GlowmarktError.js"
-import { ApplicationId } from "../schema/Identifiers.js"
+import { ApplicationId, headerValueProblem } from "../schema/Identifiers.js"
 
 /**
  * An admin credential: one of the three alternatives the User System accepts.
@@ -52,55 +52,123 @@ export type AdminCredential = Data.TaggedEnum<{
 
 const { $match, AppKeys, DeveloperToken, OrganisationKeys } = Data.taggedEnum<AdminCredential>()
 
-const asRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
+type Checked<A> = Either.Either<A, InvalidConfigError>
 
-const headerSafe = /^[^\r\n\0]*$/
+const refuse = (setting: string, problem: string): Checked<never> =>
+  Either.left(new InvalidConfigError({ setting, problem }))
 
-const check = (credential: AdminCredential): Either.Either<AdminCredential, InvalidConfigError> => {
-  const fail = (setting: string, problem: string) => Either.left(new InvalidConfigError({ setting, problem }))
-  if ("keyId" in credential) {
-    if (credential.keyId.length === 0) return fail(`${credential._tag}.keyId`, "must not be empty")
-    if (credential.keyId.includes(":")) return fail(`${credential._tag}.keyId`, "must not contain ':'")
-    if (!headerSafe.test(credential.keyId)) return fail(`${credential._tag}.keyId`, "must not contain CR, LF or NUL")
-    if (Redacted.value(credential.secret).length === 0) return fail(`${credential._tag}.secret`, "must not be empty")
-  }
-  if ("token" in credential) {
-    const token = Redacted.value(credential.token)
-    if (token.length === 0) return fail("DeveloperToken.token", "must not be empty")
-    if (!headerSafe.test(token)) return fail("DeveloperToken.token", "must not contain CR, LF or NUL")
-  }
-  return Either.right(credential)
+/** A header-bound string given by the caller (any JavaScript value): the field named, never the value. */
+const headerString = (setting: string, value: unknown): Checked<string> => {
+  if (typeof value !== "string") return refuse(setting, "must be a string")
+  const problem = headerValueProblem(value)
+  return problem === undefined ? Either.right(value) : refuse(setting, problem)
 }
 
-const decodeApplicationId = (value: string) =>
-  Schema.decodeUnknownEither(ApplicationId)(value).pipe(
-    Either.mapLeft(() =>
-      new InvalidConfigError({ setting: "applicationId", problem: "must be a non-empty id without spaces or control characters" })
-    )
-  )
+/** A secret given as a string or a `Redacted` string, checked as a header value. */
+const secretOf = (setting: string, value: unknown): Checked<Redacted.Redacted<string>> => {
+  const redacted = Redacted.isRedacted(value)
+  const inner: unknown = redacted ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  if (typeof inner !== "string") return refuse(setting, "must be a string or a Redacted string")
+  const problem = headerValueProblem(inner)
+  if (problem !== undefined) return refuse(setting, problem)
+  return Either.right(redacted ? value as Redacted.Redacted<string> : Redacted.make(inner))
+}
+
+const keyIdOf = (setting: string, value: unknown): Checked<string> =>
+  Either.flatMap(headerString(setting, value), (keyId) =>
+    keyId.includes(":") ? refuse(setting, "must not contain ':'") : Either.right(keyId))
+
+const applicationIdOf = (value: unknown): Checked<ApplicationId> =>
+  Either.flatMap(headerString("applicationId", value), (s) =>
+    Schema.decodeUnknownEither(ApplicationId)(s).pipe(
+      Either.mapLeft(() =>
+        new InvalidConfigError({ setting: "applicationId", problem: "must be a non-empty id without control characters" })
+      )
+    ))
+
+const optionsOf = (tag: string, options: unknown): Checked<Record<string, unknown>> =>
+  typeof options === "object" && options !== null
+    ? Either.right(options as Record<string, unknown>)
+    : refuse(tag, "must be an object of options")
 
 /**
- * Constructors that check what they are given (an empty secret, a key id with `:`, a header
- * value with CR/LF are refused).
+ * Checks a credential, however it was made (a constructor below, or a literal of the
+ * {@link AdminCredential} type from untyped code): every value it puts in a header follows the
+ * header rule (non-empty, not padded, visible Latin-1, no control characters), a key id has no
+ * `:`. Errors name the setting, never its value.
+ *
+ * @since 0.1.0
+ */
+export const check = (credential: unknown): Checked<AdminCredential> => {
+  if (typeof credential !== "object" || credential === null || !("_tag" in credential)) {
+    return refuse("AdminCredential", "must be an AdminCredential (AppKeys, OrganisationKeys or DeveloperToken)")
+  }
+  const c = credential as Record<string, unknown>
+  const known = checked.get(credential)
+  // Remembered with the values it was checked with: a JavaScript caller may change a field later.
+  if (known !== undefined && sameFields(known.fields, c)) return Either.right(known.result)
+  return Either.map(checkFields(c), (result) => {
+    checked.set(credential, { fields: fieldsOf(c), result })
+    if (result !== credential) checked.set(result, { fields: fieldsOf(result as unknown as Record<string, unknown>), result })
+    return result
+  })
+}
+
+/** Credentials already checked (the ones the constructors return, and those seen by a call). */
+const checked = new WeakMap<object, { readonly fields: ReadonlyArray<unknown>; readonly result: AdminCredential }>()
+
+const fieldsOf = (c: Record<string, unknown>): ReadonlyArray<unknown> => [c._tag, c.keyId, c.secret, c.applicationId, c.token]
+
+const sameFields = (fields: ReadonlyArray<unknown>, c: Record<string, unknown>): boolean => {
+  const now = fieldsOf(c)
+  return fields.every((f, i) => f === now[i])
+}
+
+const checkFields = (c: Record<string, unknown>): Checked<AdminCredential> => {
+  switch (c._tag) {
+    case "AppKeys":
+      return Either.all([keyIdOf("AppKeys.keyId", c.keyId), secretOf("AppKeys.secret", c.secret)]).pipe(
+        Either.map(([keyId, secret]) => AppKeys({ keyId, secret }))
+      )
+    case "OrganisationKeys":
+      return Either.all([
+        applicationIdOf(c.applicationId),
+        keyIdOf("OrganisationKeys.keyId", c.keyId),
+        secretOf("OrganisationKeys.secret", c.secret)
+      ]).pipe(Either.map(([applicationId, keyId, secret]) => OrganisationKeys({ applicationId, keyId, secret })))
+    case "DeveloperToken":
+      return Either.all([applicationIdOf(c.applicationId), secretOf("DeveloperToken.token", c.token)]).pipe(
+        Either.map(([applicationId, token]) => DeveloperToken({ applicationId, token }))
+      )
+    default:
+      return refuse("AdminCredential", "must be an AdminCredential (AppKeys, OrganisationKeys or DeveloperToken)")
+  }
+}
+
+/**
+ * Constructors that check what they are given, at run time too: a missing, empty, padded or
+ * non-string value, a key id with `:`, a value with control characters or characters outside
+ * Latin-1 (every one of them is sent in a header) are refused with an `InvalidConfigError`
+ * naming the setting. They never throw.
  *
  * @since 0.1.0
  */
 export const AdminCredential = {
   /** HTTP basic app keys. */
   appKeys: (options: { readonly keyId: string; readonly secret: string | Redacted.Redacted<string> }) =>
-    check(AppKeys({ keyId: options.keyId, secret: asRedacted(options.secret) })),
+    Either.flatMap(optionsOf("AppKeys", options), (o) => check({ _tag: "AppKeys", keyId: o.keyId, secret: o.secret })),
   /** `applicationId` + HTTP basic organisation keys. */
   organisationKeys: (options: {
     readonly applicationId: string
     readonly keyId: string
     readonly secret: string | Redacted.Redacted<string>
   }) =>
-    Either.flatMap(decodeApplicationId(options.applicationId), (applicationId) =>
-      check(OrganisationKeys({ applicationId, keyId: options.keyId, secret: asRedacted(options.secret) }))),
+    Either.flatMap(optionsOf("OrganisationKeys", options), (o) =>
+      check({ _tag: "OrganisationKeys", applicationId: o.applicationId, keyId: o.keyId, secret: o.secret })),
   /** `applicationId` + a developer user's token. */
   developerToken: (options: { readonly applicationId: string; readonly token: string | Redacted.Redacted<string> }) =>
-    Either.flatMap(decodeApplicationId(options.applicationId), (applicationId) =>
-      check(DeveloperToken({ applicationId, token: asRedacted(options.token) }))),
+    Either.flatMap(optionsOf("DeveloperToken", options), (o) =>
+      check({ _tag: "DeveloperToken", applicationId: o.applicationId, token: o.token })),
   $match
 } as const
 

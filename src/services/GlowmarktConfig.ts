@@ -19,6 +19,7 @@ import * as Schema from "effect/Schema"
 import { InvalidConfigError } from "../schema/GlowmarktError.js"
 import { basePath } from "../schema/GlowmarktApi.js"
 import { ApplicationId, DirectoryId } from "../schema/Identifiers.js"
+import { safeIssue } from "./internal/input.js"
 
 /**
  * The public Glowmarkt API.
@@ -92,19 +93,30 @@ export const defaults = {
   retry: { times: 3, baseDelay: Duration.millis(200), maxDelay: Duration.seconds(5) }
 } as const
 
-const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]", "::1"])
-
-const isLoopback = (url: URL): boolean =>
-  loopbackHosts.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname) ||
-  url.hostname.endsWith(".localhost")
+/**
+ * Whether a URL's host is loopback: `localhost`, an address of 127.0.0.0/8, or `::1`. Nothing
+ * else: `*.localhost` names are resolved by whatever resolver the host has, which may not keep
+ * them on this machine.
+ */
+const isLoopback = (url: URL): boolean => {
+  const host = url.hostname.toLowerCase()
+  if (host === "localhost" || host === "[::1]") return true
+  // The URL parser has already normalised IPv4 forms (`127.1`, `0x7f.0.0.1`) to dotted decimal.
+  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
+  return octets !== null && octets[1] === "127" && octets.slice(2).every((o) => Number(o) <= 255)
+}
 
 /**
  * Checks a base URL: the API root (ending in `/api/v0-1`), https anywhere, plain http only on
- * loopback (the simulator), no credentials, query or fragment in it.
+ * loopback (`localhost`, 127.0.0.0/8, `::1`: the simulator), no credentials, query or fragment
+ * in it. Anything but a string or a `URL` is refused.
  *
  * @since 0.1.0
  */
 export const validateBaseUrl = (input: string | URL): Either.Either<string, InvalidConfigError> => {
+  if (typeof input !== "string" && !(input instanceof URL)) {
+    return Either.left(new InvalidConfigError({ setting: "baseUrl", problem: "must be a string or a URL" }))
+  }
   let url: URL
   try {
     url = new URL(input.toString())
@@ -128,13 +140,15 @@ export const validateBaseUrl = (input: string | URL): Either.Either<string, Inva
 }
 
 const decodeSetting = <A, I>(schema: Schema.Schema<A, I>, setting: string, value: unknown) =>
-  Schema.decodeUnknownEither(schema)(value).pipe(
-    Either.mapLeft((e) =>
-      new InvalidConfigError({ setting, problem: ParseResult.ArrayFormatter.formatErrorSync(e).map((i) => i.message).join("; ") })
-    )
+  Schema.decodeUnknownEither(schema, { errors: "first" })(value).pipe(
+    Either.mapLeft((e) => {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(e)
+      // Name the setting, never its value.
+      return new InvalidConfigError({ setting, problem: issue === undefined ? "is invalid" : safeIssue(issue.message) })
+    })
   )
 
-const durationSetting = (setting: string, input: Duration.DurationInput): Either.Either<Duration.Duration, InvalidConfigError> => {
+const durationSetting = (setting: string, input: unknown): Either.Either<Duration.Duration, InvalidConfigError> => {
   const d = Duration.decodeUnknown(input)
   return Option.isSome(d) && Duration.isFinite(d.value) && Duration.greaterThanOrEqualTo(d.value, Duration.zero)
     ? Either.right(d.value)
@@ -148,20 +162,30 @@ const durationSetting = (setting: string, input: Duration.DurationInput): Either
  */
 export const make = (options: Options = {}): Effect.Effect<Settings, InvalidConfigError> =>
   Effect.gen(function*() {
-    const baseUrl = yield* validateBaseUrl(options.baseUrl ?? defaultBaseUrl)
+    // Checked at run time as well: a JavaScript caller or an untyped config may pass anything.
+    if (typeof options !== "object" || options === null) {
+      return yield* new InvalidConfigError({ setting: "options", problem: "must be an object" })
+    }
+    if (options.retry !== undefined && (typeof options.retry !== "object" || options.retry === null)) {
+      return yield* new InvalidConfigError({ setting: "retry", problem: "must be an object" })
+    }
+    // Only a missing base URL means the default: `null` is a mistake, not a wish for production.
+    const baseUrl = yield* validateBaseUrl(options.baseUrl === undefined ? defaultBaseUrl : options.baseUrl)
     const applicationId = options.applicationId === undefined
       ? Option.none()
       : Option.some(yield* decodeSetting(ApplicationId, "applicationId", options.applicationId))
     const directoryId = options.directoryId === undefined
       ? Option.none()
       : Option.some(yield* decodeSetting(DirectoryId, "directoryId", options.directoryId))
-    const requestTimeout = yield* durationSetting("requestTimeout", options.requestTimeout ?? defaults.requestTimeout)
-    const times = options.retry?.times ?? defaults.retry.times
-    if (!Number.isInteger(times) || times < 0 || times > 100) {
+    // `undefined` (or absent) means the default; anything else, `null` included, is checked.
+    const given = <A>(value: A | undefined, fallback: A) => value === undefined ? fallback : value
+    const requestTimeout = yield* durationSetting("requestTimeout", given(options.requestTimeout, defaults.requestTimeout))
+    const times: unknown = given(options.retry?.times, defaults.retry.times)
+    if (typeof times !== "number" || !Number.isInteger(times) || times < 0 || times > 100) {
       return yield* new InvalidConfigError({ setting: "retry.times", problem: "must be an integer from 0 to 100" })
     }
-    const baseDelay = yield* durationSetting("retry.baseDelay", options.retry?.baseDelay ?? defaults.retry.baseDelay)
-    const maxDelay = yield* durationSetting("retry.maxDelay", options.retry?.maxDelay ?? defaults.retry.maxDelay)
+    const baseDelay = yield* durationSetting("retry.baseDelay", given(options.retry?.baseDelay, defaults.retry.baseDelay))
+    const maxDelay = yield* durationSetting("retry.maxDelay", given(options.retry?.maxDelay, defaults.retry.maxDelay))
     return { baseUrl, applicationId, directoryId, requestTimeout, retry: { times, baseDelay, maxDelay } }
   })
 

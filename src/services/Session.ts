@@ -21,10 +21,19 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as SynchronizedRef from "effect/SynchronizedRef"
-import type { ApplicationId, AuthToken } from "../schema/Identifiers.js"
+import * as Schema from "effect/Schema"
+import {
+  ApplicationId,
+  type AuthToken,
+  AuthTokenFromSelf,
+  DirectoryId,
+  PasswordFromSelf,
+  Username
+} from "../schema/Identifiers.js"
 import { Auth, type IssuedToken, type LoginError, type TokenError } from "./Auth.js"
 import { GlowmarktConfig } from "./GlowmarktConfig.js"
 import { InvalidInputError, TokenRejectedError } from "../schema/GlowmarktError.js"
+import { decodeInput } from "./internal/input.js"
 
 /**
  * What opening a session or getting its token can fail with: a login's errors, and a refused
@@ -93,9 +102,46 @@ interface Held {
   readonly expiresAt: Date
 }
 
+const SessionInput = Schema.Struct({
+  token: Schema.optional(AuthTokenFromSelf),
+  username: Schema.optional(Username),
+  password: Schema.optional(PasswordFromSelf),
+  applicationId: Schema.optional(ApplicationId),
+  directoryId: Schema.optional(DirectoryId)
+})
+
+/**
+ * Checks the options before anything is sent, at run time too: each value as the calls it is
+ * for check it, a username and a password only together, and a token or both of them.
+ */
+const checkOptions = (options: Options): Effect.Effect<Duration.Duration, InvalidInputError> =>
+  Effect.gen(function*() {
+    const refuse = (field: string, problem: string) => new InvalidInputError({ operation: "session", field, problem })
+    if (typeof options !== "object" || options === null) return yield* refuse("options", "must be an object")
+    yield* decodeInput("session", SessionInput, options)
+    const hasUsername = options.username !== undefined
+    const hasPassword = options.password !== undefined
+    if (hasUsername !== hasPassword) {
+      return yield* hasUsername
+        ? refuse("password", "is required with a username (to log in)")
+        : refuse("username", "is required with a password (to log in)")
+    }
+    if (!hasUsername && options.token === undefined) {
+      return yield* refuse("token", "is required when no username and password are given")
+    }
+    if (options.refreshAhead === undefined) return Duration.minutes(5)
+    const refreshAhead = Duration.decodeUnknown(options.refreshAhead)
+    if (Option.isNone(refreshAhead) || !Duration.isFinite(refreshAhead.value)) {
+      return yield* refuse("refreshAhead", "must be a finite duration")
+    }
+    return refreshAhead.value
+  })
+
 /**
  * Opens a session. With a password it logs in at once (so a wrong password fails here); with a
- * token it checks the token (to learn its expiry).
+ * token it checks the token (to learn its expiry). Options are checked first: a missing or bad
+ * value (a username without a password, a blank token, ...) is an `InvalidInputError` naming
+ * it, and nothing is sent.
  *
  * @since 0.1.0
  */
@@ -103,7 +149,7 @@ export const make = (options: Options): Effect.Effect<Service, SessionError, Aut
   Effect.gen(function*() {
     const auth = yield* Auth
     const settings = yield* GlowmarktConfig
-    const refreshAhead = Duration.decode(options.refreshAhead ?? Duration.minutes(5))
+    const refreshAhead = yield* checkOptions(options)
     const credentials = options.username !== undefined && options.password !== undefined
       ? Option.some({
         username: options.username,

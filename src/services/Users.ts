@@ -43,7 +43,9 @@ import {
   ApplicationId,
   DirectoryId,
   Email,
+  Name,
   PasswordFromSelf,
+  Text,
   UserId,
   Username,
   VerificationCode
@@ -63,7 +65,7 @@ import {
 import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
-import { decodeInput, orConfigured } from "./internal/input.js"
+import { decodeInput, orConfigured, withCheckedAdmin } from "./internal/input.js"
 import { type Clients, makeClients } from "./internal/client.js"
 import { sessionCall } from "./internal/session.js"
 import type { SessionError, UserSession } from "./Session.js"
@@ -77,7 +79,7 @@ const Defaults = {
 
 /** @since 0.1.0 */
 export const RegisterInput = Schema.Struct({
-  name: Schema.NonEmptyTrimmedString.annotations({ message: () => "must be a non-empty name" }),
+  name: Name,
   username: Username,
   email: Email,
   password: PasswordFromSelf,
@@ -155,7 +157,7 @@ export interface CreateInput {
 export const ChangeUsernameInput = Schema.Struct({
   userId: UserId,
   username: Username,
-  status: Schema.optionalWith(Schema.String, { default: () => "active" })
+  status: Schema.optionalWith(Text, { default: () => "active" })
 })
 /** The input of {@link Users.changeUsername}. @since 0.1.0 */
 export interface ChangeUsernameInput {
@@ -378,7 +380,7 @@ export const fromClients = (clients: Clients): Service => {
         const directoryId = yield* orConfigured("createUser", "directoryId", i.directoryId, settings.directoryId)
         const payload = new CreateUserReq({ username: i.username, directoryId }, true)
         return yield* call("createUser", clients, clients.admin.createUser({ payload }), { subject: i })
-      }),
+      }).pipe(withCheckedAdmin("createUser")),
     getByUsername: (username) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("getUserbyUsername", UsernameInput, { username })
@@ -387,12 +389,12 @@ export const fromClients = (clients: Clients): Service => {
           clients,
           clients.admin.getUserbyUsername({ urlParams: { username: i.username } })
         )
-      }),
+      }).pipe(withCheckedAdmin("getUserbyUsername")),
     getById: (userId) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("getUserbyId", UserIdInput, { userId })
         return yield* call("getUserbyId", clients, clients.admin.getUserbyId({ path: i }))
-      }),
+      }).pipe(withCheckedAdmin("getUserbyId")),
     delete: (userId) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("deleteUserbyId", UserIdInput, { userId })
@@ -401,7 +403,7 @@ export const fromClients = (clients: Clients): Service => {
           onReplayNotFound: () => ({ valid: true })
         })
         return yield* expectValid("deleteUserbyId")(res)
-      }),
+      }).pipe(withCheckedAdmin("deleteUserbyId")),
     changeUsername: (input) =>
       Effect.gen(function*() {
         const i = yield* decodeInput("updateUsernameUserId", ChangeUsernameInput, input)

@@ -71,13 +71,15 @@ export const defaults = {
  * @since 0.1.0
  */
 export const make = (options: Options | undefined): Effect.Effect<CodePolicy, InvalidConfigError> => {
-  const timeout = Duration.decodeUnknown(options?.codeTimeout ?? defaults.codeTimeout)
+  // Only a missing value takes the default: a `null` from untyped JavaScript is refused.
+  const or = <A>(value: A | undefined, fallback: A) => value === undefined ? fallback : value
+  const timeout = Duration.decodeUnknown(or(options?.codeTimeout, defaults.codeTimeout))
   const raw = {
     codeTimeoutMillis: Option.isSome(timeout) && Duration.isFinite(timeout.value)
       ? Math.ceil(Duration.toMillis(timeout.value))
       : -1,
-    maxCodes: options?.maxCodes ?? defaults.maxCodes,
-    maxWrongCodes: options?.maxWrongCodes ?? defaults.maxWrongCodes
+    maxCodes: or(options?.maxCodes, defaults.maxCodes),
+    maxWrongCodes: or(options?.maxWrongCodes, defaults.maxWrongCodes)
   }
   return Schema.decodeUnknown(CodePolicy)(raw).pipe(
     Effect.mapError((e) => {

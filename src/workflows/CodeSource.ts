@@ -26,8 +26,11 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
+import { Username } from "../schema/Identifiers.js"
+import { invalidInput } from "../services/internal/input.js"
 import { CodeNotReceivedError, type NotReceivedReason, type Purpose } from "./FlowError.js"
 
 /**
@@ -151,7 +154,10 @@ export const layerFromEffect = <E>(
   f: (request: CodeRequest) => Effect.Effect<string | Redacted.Redacted<string>, E>
 ): Layer.Layer<CodeSource> => Layer.succeed(CodeSource, fromEffect(f))
 
-const wellFormed = (code: Redacted.Redacted<string>) => /^[0-9]{4}$/.test(Redacted.value(code).trim())
+const wellFormed = (code: Redacted.Redacted<string>) => {
+  const value: unknown = Redacted.value(code)
+  return typeof value === "string" && /^[0-9]{4}$/.test(value.trim())
+}
 
 /**
  * Options of {@link prompt}.
@@ -288,7 +294,9 @@ export interface Registry {
   /**
    * Hands a code to the flow waiting for `username` (trimmed, lowercase). A code submitted
    * while no flow waits is kept (only the latest per username) for the next wait. Fails with
-   * `InvalidInputError` if it is not 4 digits, so the host can tell its user at once.
+   * `InvalidInputError` if the code is not 4 digits or the username is not one (empty, with
+   * control characters, longer than 256 characters, not a string), so the host can tell its
+   * user at once.
    */
   readonly submit: (
     username: string,
@@ -304,6 +312,8 @@ interface Slot {
 }
 
 const normalise = (username: string) => username.trim().toLowerCase()
+
+const SubmitInput = Schema.Struct({ username: Username })
 
 /**
  * Makes a {@link Registry}. It holds one slot per username with a flow waiting or a code not
@@ -349,12 +359,16 @@ export const makeRegistry: Effect.Effect<Registry> = Effect.gen(function*() {
 
   const submit = (username: string, code: string | Redacted.Redacted<string>) =>
     Effect.gen(function*() {
-      const redacted = asRedacted(code)
-      if (!wellFormed(redacted)) {
+      // Checked at run time too: the host passes what its user typed, from untyped code.
+      const key: string = yield* Schema.decodeUnknown(SubmitInput)({ username }).pipe(
+        Effect.mapError((error) => invalidInput("submitCode", error)),
+        Effect.map((i) => i.username)
+      )
+      const given: unknown = Redacted.isRedacted(code) ? Redacted.value(code as Redacted.Redacted<unknown>) : code
+      if (typeof given !== "string" || !/^[0-9]{4}$/.test(given.trim())) {
         return yield* new InvalidInputError({ operation: "submitCode", field: "code", problem: "must be exactly 4 digits" })
       }
-      const trimmed = Redacted.make(Redacted.value(redacted).trim())
-      const key = normalise(username)
+      const trimmed = Redacted.make(given.trim())
       yield* SynchronizedRef.updateEffect(slots, (map) =>
         Effect.gen(function*() {
           const current = map.get(key)

@@ -14,8 +14,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { InvalidConfigError } from "../schema/GlowmarktError.js"
-import { ApplicationId, PasswordFromSelf, Username } from "../schema/Identifiers.js"
+import { InvalidInputError } from "../schema/GlowmarktError.js"
+import { ApplicationId, Email, PasswordFromSelf, Username } from "../schema/Identifiers.js"
 import { Auth, type IssuedToken, type LoginError } from "../services/Auth.js"
 import { decodeInput } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
@@ -51,6 +51,13 @@ export type PasswordReset = Flows.PasswordReset
  * @since 0.1.0
  */
 export type Requirements = Users.Users | Auth | CodeSource.CodeSource
+
+/** The policy of a call's options: a bad option is bad input of that call. */
+const policyOf = (operation: string, options: CodePolicy.Options | undefined) =>
+  Effect.mapError(
+    CodePolicy.make(options),
+    (e) => new InvalidInputError({ operation, field: `options.${e.setting}`, problem: e.problem })
+  )
 
 /** The in-memory engine: each step runs as is; a code is awaited from the `CodeSource`. */
 const memory = (policy: CodePolicy.CodePolicy): Effect.Effect<Flows.Engine<never>, never, Users.Users | Auth | CodeSource.CodeSource> =>
@@ -94,7 +101,7 @@ export type RegisterAndVerifyInput = Users.RegisterInput
  * @category errors
  * @since 0.1.0
  */
-export type RegisterAndVerifyError = Flows.RegistrationError | InvalidConfigError
+export type RegisterAndVerifyError = Flows.RegistrationError
 
 /**
  * Registers a user, waits for the emailed code from the `CodeSource`, verifies it, and returns
@@ -114,7 +121,7 @@ export const registerAndVerify = (
 ): Effect.Effect<Onboarded, RegisterAndVerifyError, Requirements> =>
   Effect.gen(function*() {
     const i = yield* decodeInput("registerAndVerify", Users.RegisterInput, input)
-    const policy = yield* CodePolicy.make(options)
+    const policy = yield* policyOf("registerAndVerify", options)
     return yield* Flows.registerAndVerify(yield* memory(policy), i, policy)
   }).pipe(Effect.withSpan("Glowmarkt.flow.registerAndVerify"))
 
@@ -139,6 +146,7 @@ export interface ResetPasswordInput {
 const ResetInput = Schema.Struct({
   username: Username,
   newPassword: PasswordFromSelf,
+  email: Schema.optional(Email),
   applicationId: Schema.optional(ApplicationId)
 })
 
@@ -149,7 +157,7 @@ const ResetInput = Schema.Struct({
  * @category errors
  * @since 0.1.0
  */
-export type ResetPasswordError = Flows.ResetError | LoginError | InvalidConfigError
+export type ResetPasswordError = Flows.ResetError | LoginError
 
 /**
  * Resets a forgotten password: requests a reset code, waits for it from the `CodeSource`, sets
@@ -169,10 +177,10 @@ export const resetPassword = (
   Effect.gen(function*() {
     const i = yield* decodeInput("resetPassword", ResetInput, input)
     const applicationId = i.applicationId
-    const policy = yield* CodePolicy.make(options)
+    const policy = yield* policyOf("resetPassword", options)
     const reset = yield* Flows.resetPassword(
       yield* memory(policy),
-      { username: i.username, newPassword: i.newPassword, applicationId, email: input.email },
+      { username: i.username, newPassword: i.newPassword, applicationId, email: i.email },
       policy
     )
     const token = yield* Effect.flatMap(Auth, (auth) =>

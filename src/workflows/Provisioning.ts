@@ -16,7 +16,7 @@ import type { AdminAuth } from "../services/Credentials.js"
 import type { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import * as Session from "../services/Session.js"
 import * as Users from "../services/Users.js"
-import { decodeInput } from "../services/internal/input.js"
+import { countOption, decodeInput, durationOption } from "../services/internal/input.js"
 import { type ProvisionError, reconcileCreate, type RetrySettings } from "./internal/provision.js"
 
 export type {
@@ -58,6 +58,15 @@ export const retrySettings = (options: RetryOptions | undefined): RetrySettings 
   maxDelay: Duration.decode(options?.maxDelay ?? defaultRetry.maxDelay),
   clockSkew: Duration.decode(options?.clockSkew ?? defaultRetry.clockSkew)
 })
+
+/** {@link retrySettings}, checked at run time: a bad option is an `InvalidInputError` naming it. */
+const checkedRetry = (operation: string, options: RetryOptions | undefined) =>
+  Effect.all({
+    attempts: countOption(operation, "options.attempts", options?.attempts, defaultRetry.attempts),
+    baseDelay: durationOption(operation, "options.baseDelay", options?.baseDelay, defaultRetry.baseDelay),
+    maxDelay: durationOption(operation, "options.maxDelay", options?.maxDelay, defaultRetry.maxDelay),
+    clockSkew: durationOption(operation, "options.clockSkew", options?.clockSkew, defaultRetry.clockSkew)
+  })
 
 /**
  * The input of {@link provision}.
@@ -102,7 +111,7 @@ export const provision = (
   Effect.gen(function*() {
     const users = yield* Users.Users
     const i = yield* decodeInput("provision", ProvisionInput, input)
-    const result = yield* reconcileCreate(users, i, retrySettings(options))
+    const result = yield* reconcileCreate(users, i, yield* checkedRetry("provision", options))
     // Confirm: the answer of a create is not proof that the user can be found.
     const user = yield* users.getByUsername(i.username)
     return { outcome: result.outcome, user, attempts: result.attempts }

@@ -1,17 +1,20 @@
 /**
- * A caller's input, checked before anything is sent: decoded with the operation's schema, and
- * the values the settings may supply filled in. A bad value is an `InvalidInputError` that
- * names the field, never the value (it may be a secret).
+ * The checks of a caller's input, before anything is sent: a value that does not decode is an
+ * `InvalidInputError` that names the field and never quotes the value (it may be a secret).
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { InvalidInputError } from "../../schema/GlowmarktError.js"
+import { AdminAuth, check } from "../Credentials.js"
 
-const safeIssue = (message: string): string => {
+/** A schema message without the value it quotes. */
+export const safeIssue = (message: string): string => {
   // Schema's messages quote the value they were given ("..., actual \"hunter2\""): cut it off,
   // the value may be a secret.
   const cut = message.indexOf(", actual ")
@@ -59,3 +62,54 @@ export const orConfigured = <A>(
       ),
     onSome: Effect.succeed
   })
+
+/**
+ * Runs an admin call with the credential in context once it is checked (see
+ * `Credentials.check`): one built by hand or passed from untyped code (an `Either` instead of
+ * the credential inside it, a plain-string secret, ...) is an `InvalidInputError` naming the
+ * credential's field, and nothing is sent. A credential from the constructors is checked once.
+ */
+export const withCheckedAdmin = (operation: string) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidInputError, R | AdminAuth> =>
+  Effect.flatMap(AdminAuth, (credential): Effect.Effect<A, E | InvalidInputError, Exclude<R, AdminAuth>> => {
+    const result = check(credential)
+    return Either.isLeft(result)
+      ? Effect.fail(
+        new InvalidInputError({ operation, field: `credential.${result.left.setting}`, problem: result.left.problem })
+      )
+      : Effect.provideService(self, AdminAuth, result.right)
+  })
+
+/**
+ * An option that is a duration (`"10 minutes"`, a number of milliseconds, a `Duration`): the
+ * default when it is `undefined`, an `InvalidInputError` naming it when it is anything but a
+ * finite, non-negative duration (`Duration.decode` would throw).
+ */
+export const durationOption = (
+  operation: string,
+  field: string,
+  value: unknown,
+  fallback: Duration.DurationInput
+): Effect.Effect<Duration.Duration, InvalidInputError> => {
+  const decoded = Duration.decodeUnknown(value === undefined ? fallback : value)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value) &&
+      Duration.greaterThanOrEqualTo(decoded.value, Duration.zero)
+    ? Effect.succeed(decoded.value)
+    : Effect.fail(new InvalidInputError({ operation, field, problem: "must be a finite, non-negative duration" }))
+}
+
+/**
+ * An option that counts something (rounds, attempts): the default when it is `undefined`, at
+ * least 1, and an `InvalidInputError` naming it when it is not a number.
+ */
+export const countOption = (
+  operation: string,
+  field: string,
+  value: unknown,
+  fallback: number
+): Effect.Effect<number, InvalidInputError> =>
+  value === undefined
+    ? Effect.succeed(Math.max(1, fallback))
+    : typeof value === "number" && !Number.isNaN(value)
+    ? Effect.succeed(Math.max(1, value))
+    : Effect.fail(new InvalidInputError({ operation, field, problem: "must be a number" }))

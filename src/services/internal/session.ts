@@ -6,13 +6,21 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { TokenRejectedError } from "../../schema/GlowmarktError.js"
+import * as Redacted from "effect/Redacted"
 import type { OperationId } from "../../schema/GlowmarktApi.js"
-import type { AuthToken } from "../../schema/Identifiers.js"
+import { InvalidInputError, TokenRejectedError } from "../../schema/GlowmarktError.js"
+import { type AuthToken, headerValueProblem } from "../../schema/Identifiers.js"
 import { type SessionError, UserSession } from "../Session.js"
 import { call, type CallContext } from "./call.js"
 import { SessionToken } from "./client.js"
 import type { Mapped, RawError, Subject } from "./edge.js"
+
+const checkHeader = (field: string, value: unknown): readonly [string, string] | undefined => {
+  const inner: unknown = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  if (typeof inner !== "string") return [field, "must be a string"]
+  const problem = headerValueProblem(inner)
+  return problem === undefined ? undefined : [field, problem]
+}
 
 /** Runs a session-group call with the current session's token. */
 export const sessionCall = <Op extends OperationId, A, E extends RawError>(
@@ -24,9 +32,16 @@ export const sessionCall = <Op extends OperationId, A, E extends RawError>(
   Effect.gen(function*() {
     const session = yield* UserSession
     const run = (token: AuthToken) =>
-      call(operation, context, attempt, options).pipe(
-        Effect.provideService(SessionToken, { applicationId: session.applicationId, token })
-      )
+      Effect.suspend(() => {
+        // A `UserSession` may be the caller's own implementation: what it hands out goes into
+        // headers, so it is checked like any other header value before anything is sent.
+        const problem = checkHeader("session.applicationId", session.applicationId) ?? checkHeader("session.token", token)
+        return problem !== undefined
+          ? Effect.fail(new InvalidInputError({ operation, field: problem[0], problem: problem[1] }))
+          : call(operation, context, attempt, options).pipe(
+            Effect.provideService(SessionToken, { applicationId: session.applicationId, token })
+          )
+      })
     const token = yield* session.token
     return yield* run(token).pipe(
       Effect.catchIf(
