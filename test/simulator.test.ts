@@ -1,6 +1,7 @@
 /**
  * The simulator, checked over real loopback sockets with plain HTTP (independently of the client).
  */
+import * as HttpApi from "@effect/platform/HttpApi"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -8,6 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberStatus from "effect/FiberStatus"
 import * as Option from "effect/Option"
 import * as Supervisor from "effect/Supervisor"
+import { GlowmarktApi } from "../src/schema/GlowmarktApi.js"
 import * as Faults from "../src/testing/Faults.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Routes from "../src/testing/internal/routes.js"
@@ -62,8 +64,17 @@ describe("Simulator: seed", () => {
       expect(a.developerToken.split(".")).toHaveLength(3)
     }))
 
-  it("lists every operationId of the declaration", () => {
-    expect([...Routes.operationIds].sort()).toEqual([...Faults.operationIds].sort())
+  it("routes every endpoint of the declaration to its operationId (static paths before parameters)", () => {
+    const seen: Array<string> = []
+    HttpApi.reflect(GlowmarktApi, {
+      onGroup: () => {},
+      onEndpoint: ({ endpoint }) => {
+        const path = endpoint.path.replace(/:[A-Za-z]+/g, "some-id")
+        expect(Routes.match(endpoint.method, path)?.operationId, `${endpoint.method} ${path}`).toBe(endpoint.name)
+        seen.push(endpoint.name)
+      }
+    })
+    expect(seen.sort()).toEqual([...Faults.operationIds].sort())
   })
 })
 
@@ -540,7 +551,7 @@ layer(Simulator.layerServer({ seed: "main" }), { excludeTestServices: true })("S
         const c = yield* Fiber.join(waiting)
         expect((yield* inbox.all(user)).map((m) => m.code)).toEqual([a.code, b.code, c.code])
         const timeout = yield* Effect.exit(inbox.next(user, { timeout: "30 millis" }))
-        expect(timeout).toEqual(Exit.fail(new Inbox.InboxTimeout({ email: user, timeoutMillis: 30 })))
+        expect(timeout).toEqual(Exit.fail(new Inbox.InboxTimeoutError({ email: user, timeoutMillis: 30 })))
       }))
 
     it.effect("over HTTP: /next consumes, ?wait long-polls, 404 when nothing came", () =>

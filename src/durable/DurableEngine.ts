@@ -44,6 +44,7 @@ import { dirname } from "node:path"
  * The in-memory engine: nothing survives the process. For tests (drive its clocks with
  * `TestClock`) and for trying the flows out.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerMemory: Layer.Layer<WorkflowEngine.WorkflowEngine> = WorkflowEngine.layerMemory
@@ -51,6 +52,7 @@ export const layerMemory: Layer.Layer<WorkflowEngine.WorkflowEngine> = WorkflowE
 /**
  * Timing of a SQL engine; every one has a default.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Timing {
@@ -116,6 +118,7 @@ const sqlRunner = (
 /**
  * The options of {@link layerSqlite}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface SqliteOptions extends Timing {
@@ -127,6 +130,7 @@ export interface SqliteOptions extends Timing {
  * The embedded engine: one SQLite file, one process at a time. Flows survive a crash or a
  * restart of the process: the next process that opens the file resumes them.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerSqlite = (
@@ -143,6 +147,7 @@ export const layerSqlite = (
  * {@link layerSqlite} from `Config`: `GLOWMARKT_DURABLE_SQLITE_FILE` (default
  * `.glowmarkt/durable.sqlite`), `GLOWMARKT_DURABLE_POLL_INTERVAL`.
  *
+ * @category config
  * @since 0.1.0
  */
 export const sqliteConfig: Config.Config<SqliteOptions> = Config.all({
@@ -153,6 +158,7 @@ export const sqliteConfig: Config.Config<SqliteOptions> = Config.all({
 /**
  * The embedded engine configured with `Config` (see {@link sqliteConfig}).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerSqliteConfig = (
@@ -163,6 +169,7 @@ export const layerSqliteConfig = (
 /**
  * The options of {@link layerPg}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface PgOptions extends Timing {
@@ -184,6 +191,7 @@ const defaultRunnerId = () => ({ host: hostname() || "localhost", port: process.
  * runner. Flows are spread over the live runners by shard; when a runner dies, the others take
  * over its flows after `lockExpiration`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerPg = (
@@ -202,6 +210,7 @@ export const layerPg = (
  * `GLOWMARKT_DURABLE_RUNNER_HOST` / `GLOWMARKT_DURABLE_RUNNER_PORT` (default: host name and
  * process id), `GLOWMARKT_DURABLE_POLL_INTERVAL`, `GLOWMARKT_DURABLE_LOCK_EXPIRATION`.
  *
+ * @category config
  * @since 0.1.0
  */
 export const pgConfig: Config.Config<PgOptions> = Config.all({
@@ -221,6 +230,7 @@ export const pgConfig: Config.Config<PgOptions> = Config.all({
 /**
  * The PostgreSQL engine configured with `Config` (see {@link pgConfig}).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerPgConfig = (

@@ -78,7 +78,7 @@ export interface Options extends CodePolicy.Options {
  * `GLOWMARKT_DURABLE_MAX_CODES`, `GLOWMARKT_DURABLE_MAX_WRONG_CODES`,
  * `GLOWMARKT_DURABLE_SECRET_KEY` (read with `Config.redacted`).
  *
- * @category constructors
+ * @category config
  * @since 0.1.0
  */
 export const config: Config.Config<Options> = Config.all({
@@ -107,6 +107,7 @@ export type FlowError = FlowFailure
 /**
  * Names one flow: what the host keeps (or recomputes) to submit a code or read the state.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface FlowRef<K extends FlowKind = FlowKind> {
@@ -121,6 +122,7 @@ export interface FlowRef<K extends FlowKind = FlowKind> {
 /**
  * A started flow.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface FlowHandle<K extends FlowKind = FlowKind> extends FlowRef<K> {
@@ -131,6 +133,7 @@ export interface FlowHandle<K extends FlowKind = FlowKind> extends FlowRef<K> {
 /**
  * What a flow of kind `K` ends with.
  *
+ * @category models
  * @since 0.1.0
  */
 export type ResultOf<K extends FlowKind> = K extends "registration" ? Onboarded : PasswordReset
@@ -143,6 +146,7 @@ export type ResultOf<K extends FlowKind> = K extends "registration" ? Onboarded 
  * - `Running`: between calls or waiting (`awaitingCode`) for the code of wait `wait`.
  * - `Succeeded` / `Failed`: over.
  *
+ * @category models
  * @since 0.1.0
  */
 export type FlowState =
@@ -160,6 +164,7 @@ export type FlowState =
 /**
  * The input of {@link Service.startRegistration}: that of `Users.register`.
  *
+ * @category models
  * @since 0.1.0
  */
 export type RegistrationInput = Users.RegisterInput
@@ -167,6 +172,7 @@ export type RegistrationInput = Users.RegisterInput
 /**
  * The input of {@link Service.startPasswordReset}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface PasswordResetInput {
@@ -180,6 +186,7 @@ export interface PasswordResetInput {
 /**
  * The durable flows, for a host application.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -206,6 +213,7 @@ export interface Service {
 /**
  * The durable flows.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class DurableOnboarding extends Context.Tag("effect-glowmarkt/durable/DurableOnboarding")<
@@ -226,6 +234,7 @@ const placeholderPolicy: CodePolicy.CodePolicy = { codeTimeoutMillis: 1, maxCode
 /**
  * Builds the service on the `WorkflowEngine` in context.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (
@@ -382,6 +391,7 @@ export const make = (
  * The service and both workflows registered, on a `WorkflowEngine` (see `DurableEngine`), the
  * `Users` service and `GlowmarktConfig`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (
@@ -394,6 +404,7 @@ export const layer = (
 /**
  * {@link layer} configured with `Config` (see {@link config}).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerConfig = (

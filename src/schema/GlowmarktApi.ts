@@ -52,6 +52,7 @@ import {
 /**
  * The path under which the API lives, on the real service and on the simulator.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const basePath = "/api/v0-1" as const
@@ -62,6 +63,7 @@ const ApplicationIdHeader = Schema.Struct({ applicationid: ApplicationId })
 /**
  * Endpoints that need no credential.
  *
+ * @category models
  * @since 0.1.0
  */
 export class PublicGroup extends HttpApiGroup.make("public")
@@ -119,6 +121,7 @@ export class PublicGroup extends HttpApiGroup.make("public")
 /**
  * Endpoints that need an admin credential.
  *
+ * @category models
  * @since 0.1.0
  */
 export class AdminGroup extends HttpApiGroup.make("admin")
@@ -159,6 +162,7 @@ export class AdminGroup extends HttpApiGroup.make("admin")
 /**
  * Endpoints that act as one user: `applicationId` + that user's token.
  *
+ * @category models
  * @since 0.1.0
  */
 export class SessionGroup extends HttpApiGroup.make("session")
@@ -197,6 +201,7 @@ export class SessionGroup extends HttpApiGroup.make("session")
 /**
  * The spec's security schemes, under the spec's names.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const securitySchemes = {
@@ -212,6 +217,7 @@ export const securitySchemes = {
  * of schemes that must all be present. A request that satisfies one alternative is authorised,
  * whatever else it carries (the simulator follows this one rule for every operation).
  *
+ * @category constants
  * @since 0.1.0
  */
 export const securityOf: Record<"public" | "admin" | "session", ReadonlyArray<Readonly<Record<string, ReadonlyArray<string>>>>> = {
@@ -290,6 +296,7 @@ const specDocument = (spec: Json): Json => {
  * {@link basePath}. `OpenApi.fromApi(GlowmarktApi)` is the contract as we read it from the spec:
  * its security alternatives, optional bodies and open objects included.
  *
+ * @category models
  * @since 0.1.0
  */
 export class GlowmarktApi extends HttpApi.make("glowmarkt")

@@ -18,7 +18,7 @@ import { type OperationId, operationIds } from "./GlowmarktApi.js"
  * @since 0.1.0
  */
 export const Operation = Schema.Literal(...operationIds)
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type Operation = OperationId
 
 /**
@@ -93,7 +93,7 @@ export class AlreadyVerifiedError extends Schema.TaggedError<AlreadyVerifiedErro
  * @since 0.1.0
  */
 export const CodeRejection = Schema.Literal("wrong", "expired", "tooManyAttempts", "noPendingCode")
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type CodeRejection = typeof CodeRejection.Type
 
 /**
@@ -303,10 +303,11 @@ export class UnexpectedResponseError
 /**
  * Why a request did not get an answer.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const TransportReason = Schema.Literal("Timeout", "ConnectionRefused", "ConnectionReset", "Other")
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type TransportReason = typeof TransportReason.Type
 
 /**
@@ -375,6 +376,7 @@ export class InvalidConfigError extends Schema.TaggedError<InvalidConfigError>()
 /**
  * What any call can fail with once it is on the wire, whatever the operation.
  *
+ * @category errors
  * @since 0.1.0
  */
 export type CallError = ServerError | UnexpectedStatusError | UnexpectedResponseError | TransportError
@@ -382,6 +384,7 @@ export type CallError = ServerError | UnexpectedStatusError | UnexpectedResponse
 /**
  * Every error of the library.
  *
+ * @category errors
  * @since 0.1.0
  */
 export type GlowmarktError =
@@ -425,6 +428,7 @@ export const GlowmarktErrorSchema: Schema.Schema<GlowmarktError, any> = Schema.U
 /**
  * Whether a value is one of the library's errors.
  *
+ * @category predicates
  * @since 0.1.0
  */
 export const isGlowmarktError = (u: unknown): u is GlowmarktError =>
@@ -439,6 +443,7 @@ export const isGlowmarktError = (u: unknown): u is GlowmarktError =>
  * came back: a transport failure after sending, a 5xx, or a 2xx whose body could not be read.
  * Repeating such a request may repeat its effect: check first (look the user up, log in).
  *
+ * @category predicates
  * @since 0.1.0
  */
 export const mayHaveActed = (error: unknown): boolean =>
@@ -451,6 +456,7 @@ export const mayHaveActed = (error: unknown): boolean =>
  * Whether the server surely did not act: the request never left (connection refused), or the
  * server refused to start on it (408, 429). Sending it again cannot repeat an effect.
  *
+ * @category predicates
  * @since 0.1.0
  */
 export const surelyNotActed = (error: unknown): boolean =>

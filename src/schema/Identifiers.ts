@@ -37,6 +37,7 @@ const wellFormedMessage = "must not contain a lone surrogate (malformed UTF-16)"
  * A string that is well-formed UTF-16 (no lone surrogate): the base of every string the
  * library sends, so nothing is altered on its way to the wire.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const WellFormedString = Schema.String.pipe(
@@ -53,6 +54,7 @@ const headerCharacters = /^[\u0020-\u007e\u00a0-\u00ff]*$/
  * Why `s` cannot be a header value, or `undefined` when it can: non-empty, no leading or
  * trailing whitespace, no control characters, only Latin-1 characters.
  *
+ * @category predicates
  * @since 0.1.0
  */
 export const headerValueProblem = (s: string): string | undefined =>
@@ -73,6 +75,7 @@ export const headerValueProblem = (s: string): string | undefined =>
  * every value the library puts in a header (`applicationId`, tokens, the key id and secret of
  * HTTP basic keys) satisfies it.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const HeaderValue = Schema.String.pipe(
@@ -94,16 +97,18 @@ const Identifier = WellFormedString.pipe(
  * The id of a user (a UUID upstream; any identifier is accepted, since the id is the server's
  * to choose).
  *
+ * @category models
  * @since 0.1.0
  */
 export const UserId = Identifier.pipe(Schema.brand("UserId"), Schema.annotations({ identifier: "UserId" }))
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type UserId = typeof UserId.Type
 
 /**
  * The id of an application: sent as the `applicationId` header and in request bodies, so it
  * also satisfies the header rule ({@link HeaderValue}: Latin-1 only).
  *
+ * @category models
  * @since 0.1.0
  */
 export const ApplicationId = Identifier.pipe(
@@ -111,28 +116,30 @@ export const ApplicationId = Identifier.pipe(
   Schema.brand("ApplicationId"),
   Schema.annotations({ identifier: "ApplicationId" })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type ApplicationId = typeof ApplicationId.Type
 
 /**
  * The id of a user directory, where usernames are unique.
  *
+ * @category models
  * @since 0.1.0
  */
 export const DirectoryId = Identifier.pipe(
   Schema.brand("DirectoryId"),
   Schema.annotations({ identifier: "DirectoryId" })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type DirectoryId = typeof DirectoryId.Type
 
 /**
  * The id of an account: the link between a user and one application.
  *
+ * @category models
  * @since 0.1.0
  */
 export const AccountId = Identifier.pipe(Schema.brand("AccountId"), Schema.annotations({ identifier: "AccountId" }))
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type AccountId = typeof AccountId.Type
 
 /** Trims and lowercases on decode; encodes what it holds. */
@@ -146,6 +153,7 @@ const Normalised = Schema.transform(WellFormedString, Schema.String, {
  * A username as the API wants it: trimmed and lowercase. Decoding normalises, so
  * `"  Scotty@Enterprise.ST "` becomes `"scotty@enterprise.st"`.
  *
+ * @category models
  * @since 0.1.0
  */
 export const Username = Normalised.pipe(
@@ -153,7 +161,7 @@ export const Username = Normalised.pipe(
   Schema.brand("Username"),
   Schema.annotations({ identifier: "Username", description: "a trimmed, lowercase username" })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type Username = typeof Username.Type
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -161,6 +169,7 @@ const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 /**
  * An email address (trimmed and lowercased): where the 4-digit codes are sent.
  *
+ * @category models
  * @since 0.1.0
  */
 export const Email = Normalised.pipe(
@@ -174,13 +183,14 @@ export const Email = Normalised.pipe(
   Schema.brand("Email"),
   Schema.annotations({ identifier: "Email" })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type Email = typeof Email.Type
 
 /**
  * A username that must also be an email address: the registration flows use the email as the
  * username, as Glowmarkt's own apps do.
  *
+ * @category models
  * @since 0.1.0
  */
 export const EmailUsername = Email.pipe(
@@ -191,6 +201,7 @@ export const EmailUsername = Email.pipe(
 /**
  * The 4-digit code that Glowmarkt emails for verification and password reset.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const VerificationCode = Schema.Trim.pipe(
@@ -198,7 +209,7 @@ export const VerificationCode = Schema.Trim.pipe(
   Schema.brand("VerificationCode"),
   Schema.annotations({ identifier: "VerificationCode" })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type VerificationCode = typeof VerificationCode.Type
 
 const passwordChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>(self: S) =>
@@ -213,18 +224,20 @@ const passwordChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>
  * It must contain something other than whitespace, and be well-formed UTF-16 (it travels in a
  * JSON body, where any other character arrives as it was given).
  *
+ * @category models
  * @since 0.1.0
  */
 export const Password = passwordChecks(Schema.Redacted(Schema.String)).pipe(
   Schema.annotations({ identifier: "Password" })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type Password = typeof Password.Type
 
 /**
  * A password as a caller holds it: already `Redacted` (a plain string is refused, so that a
  * secret is never handled bare by mistake).
  *
+ * @category models
  * @since 0.1.0
  */
 export const PasswordFromSelf = passwordChecks(Schema.RedactedFromSelf(Schema.String)).pipe(
@@ -238,18 +251,20 @@ const tokenChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>(se
  * A user token (a JWT), sent in the `token` header. Held as `Redacted`. It satisfies the header
  * rule ({@link HeaderValue}): non-empty, not padded, visible Latin-1 only.
  *
+ * @category models
  * @since 0.1.0
  */
 export const AuthToken = tokenChecks(Schema.Redacted(Schema.String)).pipe(
   Schema.annotations({ identifier: "AuthToken" })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type AuthToken = typeof AuthToken.Type
 
 /**
  * A token as a caller holds it: `Redacted`, and a valid header value ({@link HeaderValue}), so a
  * blank, padded or non-Latin-1 token is refused before sending.
  *
+ * @category models
  * @since 0.1.0
  */
 export const AuthTokenFromSelf = tokenChecks(Schema.RedactedFromSelf(Schema.String)).pipe(
@@ -260,6 +275,7 @@ export const AuthTokenFromSelf = tokenChecks(Schema.RedactedFromSelf(Schema.Stri
  * A person's name, as registration sends it: non-empty, trimmed, without control characters,
  * well-formed UTF-16, at most 256 characters.
  *
+ * @category models
  * @since 0.1.0
  */
 export const Name = WellFormedString.pipe(
@@ -274,6 +290,7 @@ export const Name = WellFormedString.pipe(
  * A free-form field sent in a body (the `status` of a username change): well-formed UTF-16,
  * without control characters, at most 256 characters.
  *
+ * @category models
  * @since 0.1.0
  */
 export const Text = WellFormedString.pipe(
@@ -287,6 +304,7 @@ export const Text = WellFormedString.pipe(
  * `50%` all travel as one segment. The router on the server side has already decoded the
  * segment, so decoding is the identity.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const PathSegment = Schema.transform(Schema.String, Schema.String, {
@@ -298,6 +316,7 @@ export const PathSegment = Schema.transform(Schema.String, Schema.String, {
 /**
  * A user id as a path parameter: percent-encoded on the way out.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const UserIdPathParam = Schema.compose(PathSegment, UserId)

@@ -24,18 +24,20 @@ import {
  * The status of a user: `unverified` after self-registration, `active` once the emailed code
  * was entered (or when an admin created the user). Other values are passed through.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const UserStatus = Schema.String.annotations({
   identifier: "UserStatus",
   examples: ["unverified", "active"]
 })
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type UserStatus = typeof UserStatus.Type
 
 /**
  * One application in which a user has an account.
  *
+ * @category models
  * @since 0.1.0
  */
 export class UserApplication extends Schema.Class<UserApplication>("UserApplication")({
@@ -47,6 +49,7 @@ export class UserApplication extends Schema.Class<UserApplication>("UserApplicat
 /**
  * `AddUserRes`: a user as returned by registration and the admin look-ups.
  *
+ * @category models
  * @since 0.1.0
  */
 export class AddUserRes extends Schema.Class<AddUserRes>("AddUserRes")({
@@ -61,6 +64,7 @@ export class AddUserRes extends Schema.Class<AddUserRes>("AddUserRes")({
 /**
  * `CreateUserRes`: the user an admin created (active at once, no verification).
  *
+ * @category models
  * @since 0.1.0
  */
 export class CreateUserRes extends AddUserRes.extend<CreateUserRes>("CreateUserRes")({}) {}
@@ -68,6 +72,7 @@ export class CreateUserRes extends AddUserRes.extend<CreateUserRes>("CreateUserR
 /**
  * `AddUserReq`: the body of `POST /register`.
  *
+ * @category models
  * @since 0.1.0
  */
 export class AddUserReq extends Schema.Class<AddUserReq>("AddUserReq")({
@@ -82,6 +87,7 @@ export class AddUserReq extends Schema.Class<AddUserReq>("AddUserReq")({
 /**
  * `CreateUserReq`: the body of `POST /user` (admin).
  *
+ * @category models
  * @since 0.1.0
  */
 export class CreateUserReq extends Schema.Class<CreateUserReq>("CreateUserReq")({
@@ -92,6 +98,7 @@ export class CreateUserReq extends Schema.Class<CreateUserReq>("CreateUserReq")(
 /**
  * `GenerateVerificationTokenUserReq`: the body of `POST /user/verify`, which emails a new code.
  *
+ * @category models
  * @since 0.1.0
  */
 export class GenerateVerificationTokenUserReq
@@ -105,6 +112,7 @@ export class GenerateVerificationTokenUserReq
 /**
  * `VerifyUserReq`: the body of `PUT /user/verify`, which checks the emailed code.
  *
+ * @category models
  * @since 0.1.0
  */
 export class VerifyUserReq extends Schema.Class<VerifyUserReq>("VerifyUserReq")({
@@ -117,6 +125,7 @@ export class VerifyUserReq extends Schema.Class<VerifyUserReq>("VerifyUserReq")(
 /**
  * The answer of `PUT /user/verify`.
  *
+ * @category models
  * @since 0.1.0
  */
 export class VerifyUserRes extends Schema.Class<VerifyUserRes>("VerifyUserRes")({
@@ -128,6 +137,7 @@ export class VerifyUserRes extends Schema.Class<VerifyUserRes>("VerifyUserRes")(
 /**
  * `GeneratePasswordResetTokenUserReq`: the body of `POST /user/resetpassword`.
  *
+ * @category models
  * @since 0.1.0
  */
 export class GeneratePasswordResetTokenUserReq
@@ -140,6 +150,7 @@ export class GeneratePasswordResetTokenUserReq
 /**
  * `PasswordResetUserReq`: the body of `PUT /user/resetpassword`.
  *
+ * @category models
  * @since 0.1.0
  */
 export class PasswordResetUserReq extends Schema.Class<PasswordResetUserReq>("PasswordResetUserReq")({
@@ -152,6 +163,7 @@ export class PasswordResetUserReq extends Schema.Class<PasswordResetUserReq>("Pa
 /**
  * `UserChangeUsernameAdminBodyReq`: the body of `PUT /user/{userId}/username`.
  *
+ * @category models
  * @since 0.1.0
  */
 export class UserChangeUsernameReq extends Schema.Class<UserChangeUsernameReq>("UserChangeUsernameReq")({
@@ -162,6 +174,7 @@ export class UserChangeUsernameReq extends Schema.Class<UserChangeUsernameReq>("
 /**
  * `IsValidRes`: `{ valid }`, the answer of the calls that only succeed or fail.
  *
+ * @category models
  * @since 0.1.0
  */
 export class IsValidRes extends Schema.Class<IsValidRes>("IsValidRes")({
@@ -171,6 +184,7 @@ export class IsValidRes extends Schema.Class<IsValidRes>("IsValidRes")({
 /**
  * `UserNameLoginReq`: the body of `POST /auth`.
  *
+ * @category models
  * @since 0.1.0
  */
 export class UserNameLoginReq extends Schema.Class<UserNameLoginReq>("UserNameLoginReq")({
@@ -183,6 +197,7 @@ export class UserNameLoginReq extends Schema.Class<UserNameLoginReq>("UserNameLo
  * The answer of `POST /auth`: a JWT (`token`, held as `Redacted`) and its expiry `exp` in
  * seconds since the epoch.
  *
+ * @category models
  * @since 0.1.0
  */
 export class LoginRes extends Schema.Class<LoginRes>("LoginRes")({
@@ -197,6 +212,7 @@ export class LoginRes extends Schema.Class<LoginRes>("LoginRes")({
 /**
  * The answer of `GET /auth`: whether a token is valid, and until when.
  *
+ * @category models
  * @since 0.1.0
  */
 export class TokenCheckRes extends Schema.Class<TokenCheckRes>("TokenCheckRes")({
@@ -209,6 +225,7 @@ export class TokenCheckRes extends Schema.Class<TokenCheckRes>("TokenCheckRes")(
 /**
  * The answer of `GET /auth/newToken`: a fresh token for a valid one.
  *
+ * @category models
  * @since 0.1.0
  */
 export class NewTokenRes extends Schema.Class<NewTokenRes>("NewTokenRes")({

@@ -35,14 +35,14 @@ import { call } from "./internal/call.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
 import { type Clients, makeClients, SessionToken } from "./internal/client.js"
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const LoginInput = Schema.Struct({
   username: Username,
   password: PasswordFromSelf,
   applicationId: Schema.optional(ApplicationId),
   directoryId: Schema.optional(DirectoryId)
 })
-/** The input of {@link Service.login}. @since 0.1.0 */
+/** The input of {@link Service.login}. @category models @since 0.1.0 */
 export interface LoginInput {
   readonly username: string
   readonly password: Redacted.Redacted<string>
@@ -56,6 +56,7 @@ export interface LoginInput {
  * A token and what is known about it. `expiresAt` comes from the server's `exp`: lifetimes
  * range from days to more than a year, so it is read, never assumed.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface IssuedToken {
@@ -87,6 +88,7 @@ export type TokenError = InvalidInputError | TokenRejectedError | BadRequestErro
 /**
  * The `/auth` calls.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -112,6 +114,7 @@ export interface Service {
 /**
  * The `/auth` service.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class Auth extends Context.Tag("effect-glowmarkt/Auth")<Auth, Service>() {}
@@ -191,6 +194,7 @@ export const fromClients = (clients: Clients): Service => {
 /**
  * Builds the service from the configured `HttpClient`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = Effect.map(makeClients, fromClients)
@@ -198,6 +202,7 @@ export const make = Effect.map(makeClients, fromClients)
 /**
  * The service, on `GlowmarktConfig` and an `HttpClient`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = Layer.scoped(Auth, make)

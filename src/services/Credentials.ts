@@ -35,6 +35,7 @@ import { ApplicationId, headerValueProblem } from "../schema/Identifiers.js"
 /**
  * An admin credential: one of the three alternatives the User System accepts.
  *
+ * @category models
  * @since 0.1.0
  */
 export type AdminCredential = Data.TaggedEnum<{
@@ -97,6 +98,7 @@ const optionsOf = (tag: string, options: unknown): Checked<Record<string, unknow
  * header rule (non-empty, not padded, visible Latin-1, no control characters), a key id has no
  * `:`. Errors name the setting, never its value.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const check = (credential: unknown): Checked<AdminCredential> => {
@@ -151,6 +153,7 @@ const checkFields = (c: Record<string, unknown>): Checked<AdminCredential> => {
  * Latin-1 (every one of them is sent in a header) are refused with an `InvalidConfigError`
  * naming the setting. They never throw.
  *
+ * @category models
  * @since 0.1.0
  */
 export const AdminCredential = {
@@ -175,6 +178,7 @@ export const AdminCredential = {
 /**
  * The admin credential of the current call.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class AdminAuth extends Context.Tag("effect-glowmarkt/AdminAuth")<AdminAuth, AdminCredential>() {}
@@ -183,6 +187,7 @@ export class AdminAuth extends Context.Tag("effect-glowmarkt/AdminAuth")<AdminAu
  * The header names that carry secrets or identify a tenant: redacted wherever headers are
  * printed (logs, spans, errors).
  *
+ * @category constants
  * @since 0.1.0
  */
 export const sensitiveHeaders: ReadonlyArray<string> = ["authorization", "token", "applicationid", "cookie"]
@@ -191,6 +196,7 @@ export const sensitiveHeaders: ReadonlyArray<string> = ["authorization", "token"
  * Adds `applicationId` and `token` to `Headers.currentRedactedNames` for the rest of the
  * program: provide it once at the edge of an application.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerRedactHeaders: Layer.Layer<never> = Layer.scopedDiscard(
@@ -206,6 +212,7 @@ const basic = (keyId: string, secret: Redacted.Redacted<string>) =>
 /**
  * Sets exactly the headers of one admin alternative on a request.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const applyAdmin = (credential: AdminCredential) =>
@@ -221,6 +228,7 @@ export const applyAdmin = (credential: AdminCredential) =>
 /**
  * Provides an admin credential to one effect: one process can act for many applications.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const withAdmin: {
@@ -235,6 +243,7 @@ export const withAdmin: {
 /**
  * Provides an admin credential to everything built on this layer.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerAdmin = (credential: AdminCredential): Layer.Layer<AdminAuth> => Layer.succeed(AdminAuth, credential)
@@ -249,6 +258,7 @@ export const layerAdmin = (credential: AdminCredential): Layer.Layer<AdminAuth> 
  *
  * Secrets are read with `Config.redacted`.
  *
+ * @category config
  * @since 0.1.0
  */
 export const adminConfig: Config.Config<AdminCredential> = Config.all({
@@ -294,6 +304,7 @@ export const adminConfig: Config.Config<AdminCredential> = Config.all({
 /**
  * An admin credential from `Config` (see {@link adminConfig}).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerAdminConfig = (

@@ -22,6 +22,7 @@ import * as Users from "./Users.js"
 /**
  * `Users` and `Auth`, on `GlowmarktConfig` and an `HttpClient`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer: Layer.Layer<Users.Users | Auth.Auth, never, GlowmarktConfig | HttpClient.HttpClient> = Layer

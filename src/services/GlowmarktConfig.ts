@@ -24,6 +24,7 @@ import { safeIssue } from "./internal/input.js"
 /**
  * The public Glowmarkt API.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const defaultBaseUrl = "https://api.glowmarkt.com/api/v0-1"
@@ -31,6 +32,7 @@ export const defaultBaseUrl = "https://api.glowmarkt.com/api/v0-1"
 /**
  * How transient failures are retried: capped exponential backoff with jitter.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface RetryPolicy {
@@ -45,6 +47,7 @@ export interface RetryPolicy {
 /**
  * The settings, resolved and checked.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Settings {
@@ -66,6 +69,7 @@ export interface Settings {
 /**
  * The options of {@link layer}; every one has a default.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -83,11 +87,12 @@ export interface Options {
 /**
  * The settings of the client.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class GlowmarktConfig extends Context.Tag("effect-glowmarkt/GlowmarktConfig")<GlowmarktConfig, Settings>() {}
 
-/** @since 0.1.0 */
+/** @category constants @since 0.1.0 */
 export const defaults = {
   requestTimeout: Duration.seconds(10),
   retry: { times: 3, baseDelay: Duration.millis(200), maxDelay: Duration.seconds(5) }
@@ -111,6 +116,7 @@ const isLoopback = (url: URL): boolean => {
  * loopback (`localhost`, 127.0.0.0/8, `::1`: the simulator), no credentials, query or fragment
  * in it. Anything but a string or a `URL` is refused.
  *
+ * @category predicates
  * @since 0.1.0
  */
 export const validateBaseUrl = (input: string | URL): Either.Either<string, InvalidConfigError> => {
@@ -158,6 +164,7 @@ const durationSetting = (setting: string, input: unknown): Either.Either<Duratio
 /**
  * Resolves and checks options into settings.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options: Options = {}): Effect.Effect<Settings, InvalidConfigError> =>
@@ -192,6 +199,7 @@ export const make = (options: Options = {}): Effect.Effect<Settings, InvalidConf
 /**
  * The settings from options.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (options: Options = {}): Layer.Layer<GlowmarktConfig, InvalidConfigError> =>
@@ -203,6 +211,7 @@ export const layer = (options: Options = {}): Layer.Layer<GlowmarktConfig, Inval
  * `10 seconds`), `GLOWMARKT_RETRY_TIMES`, `GLOWMARKT_RETRY_BASE_DELAY` and
  * `GLOWMARKT_RETRY_MAX_DELAY`.
  *
+ * @category config
  * @since 0.1.0
  */
 export const config: Config.Config<Options> = Config.all({
@@ -224,6 +233,7 @@ export const config: Config.Config<Options> = Config.all({
 /**
  * The settings from a `Config` (the environment, by default).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerConfig = (

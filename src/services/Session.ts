@@ -47,6 +47,7 @@ export type SessionError = LoginError | TokenError
 /**
  * A user session.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -65,6 +66,7 @@ export interface Service {
 /**
  * The session of the calls made as a user.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class UserSession extends Context.Tag("effect-glowmarkt/UserSession")<UserSession, Service>() {}
@@ -73,6 +75,7 @@ export class UserSession extends Context.Tag("effect-glowmarkt/UserSession")<Use
  * How to open a session: with a password, or with a token (and optionally a password to fall
  * back on when the token can no longer be renewed).
  *
+ * @category models
  * @since 0.1.0
  */
 export type Options =
@@ -143,6 +146,7 @@ const checkOptions = (options: Options): Effect.Effect<Duration.Duration, Invali
  * value (a username without a password, a blank token, ...) is an `InvalidInputError` naming
  * it, and nothing is sent.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options: Options): Effect.Effect<Service, SessionError, Auth | GlowmarktConfig> =>
@@ -233,6 +237,7 @@ export const make = (options: Options): Effect.Effect<Service, SessionError, Aut
 /**
  * A session for everything built on this layer.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<UserSession, SessionError, Auth | GlowmarktConfig> =>
@@ -241,6 +246,7 @@ export const layer = (options: Options): Layer.Layer<UserSession, SessionError, 
 /**
  * Runs one effect as a user: opens a session for it alone.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const withSession = (options: Options) =>

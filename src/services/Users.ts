@@ -77,7 +77,7 @@ const Defaults = {
   applicationId: Schema.optional(ApplicationId)
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const RegisterInput = Schema.Struct({
   name: Name,
   username: Username,
@@ -86,7 +86,7 @@ export const RegisterInput = Schema.Struct({
   ...Defaults,
   directoryId: Schema.optional(DirectoryId)
 })
-/** The input of {@link Users.register}. @since 0.1.0 */
+/** The input of {@link Users.register}. @category models @since 0.1.0 */
 export interface RegisterInput {
   readonly name: string
   /** Trimmed and lowercased before sending. Usually the email. */
@@ -99,44 +99,44 @@ export interface RegisterInput {
   readonly directoryId?: string | undefined
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const UsernamePasswordInput = Schema.Struct({ username: Username, password: PasswordFromSelf, ...Defaults })
-/** The input of {@link Users.requestVerificationCode}. @since 0.1.0 */
+/** The input of {@link Users.requestVerificationCode}. @category models @since 0.1.0 */
 export interface UsernamePasswordInput {
   readonly username: string
   readonly password: Redacted.Redacted<string>
   readonly applicationId?: string | undefined
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const VerifyInput = Schema.Struct({
   username: Username,
   password: PasswordFromSelf,
   code: VerificationCode,
   ...Defaults
 })
-/** The input of {@link Users.verify}. @since 0.1.0 */
+/** The input of {@link Users.verify}. @category models @since 0.1.0 */
 export interface VerifyInput extends UsernamePasswordInput {
   /** The 4-digit code from the email. */
   readonly code: string
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const UsernameInput = Schema.Struct({ username: Username, ...Defaults })
-/** The input of {@link Users.requestPasswordReset}. @since 0.1.0 */
+/** The input of {@link Users.requestPasswordReset}. @category models @since 0.1.0 */
 export interface UsernameInput {
   readonly username: string
   readonly applicationId?: string | undefined
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const ResetPasswordInput = Schema.Struct({
   username: Username,
   code: VerificationCode,
   newPassword: PasswordFromSelf,
   ...Defaults
 })
-/** The input of {@link Users.resetPassword}. @since 0.1.0 */
+/** The input of {@link Users.resetPassword}. @category models @since 0.1.0 */
 export interface ResetPasswordInput {
   readonly username: string
   readonly code: string
@@ -144,22 +144,22 @@ export interface ResetPasswordInput {
   readonly applicationId?: string | undefined
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const CreateInput = Schema.Struct({ username: Username, directoryId: Schema.optional(DirectoryId) })
-/** The input of {@link Users.create}. @since 0.1.0 */
+/** The input of {@link Users.create}. @category models @since 0.1.0 */
 export interface CreateInput {
   readonly username: string
   /** Defaults to the configured `directoryId`. */
   readonly directoryId?: string | undefined
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const ChangeUsernameInput = Schema.Struct({
   userId: UserId,
   username: Username,
   status: Schema.optionalWith(Text, { default: () => "active" })
 })
-/** The input of {@link Users.changeUsername}. @since 0.1.0 */
+/** The input of {@link Users.changeUsername}. @category models @since 0.1.0 */
 export interface ChangeUsernameInput {
   readonly userId: string
   readonly username: string
@@ -269,6 +269,7 @@ export type ChangeUsernameError =
 /**
  * The User API.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -297,6 +298,7 @@ export interface Service {
 /**
  * The User API service.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class Users extends Context.Tag("effect-glowmarkt/Users")<Users, Service>() {}
@@ -422,6 +424,7 @@ export const fromClients = (clients: Clients): Service => {
 /**
  * Builds the service from the configured `HttpClient`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = Effect.map(makeClients, fromClients)
@@ -429,6 +432,7 @@ export const make = Effect.map(makeClients, fromClients)
 /**
  * The service, on `GlowmarktConfig` and an `HttpClient`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = Layer.scoped(Users, make)

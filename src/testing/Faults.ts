@@ -18,39 +18,28 @@
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as GlowmarktApi from "../schema/GlowmarktApi.js"
 
 /**
- * The operationIds of the User System, as in the upstream swagger and the HttpApi declaration.
+ * The operationIds of the User System, read off the HttpApi declaration.
  *
+ * @category models
  * @since 0.1.0
  */
-export const operationIds = [
-  "addUser",
-  "generateUserVerificationToken",
-  "verifyUser",
-  "generateUserPasswordResetToken",
-  "resetPasswordUser",
-  "usernamelogin",
-  "createUser",
-  "getUserbyUsername",
-  "getUserbyId",
-  "deleteUserbyId",
-  "tokencheck",
-  "newToken",
-  "deleteToken",
-  "updateUsernameUserId"
-] as const
+export const operationIds: ReadonlyArray<OperationId> = GlowmarktApi.operationIds
 
 /**
  * One operation of the User System.
  *
+ * @category models
  * @since 0.1.0
  */
-export type OperationId = typeof operationIds[number]
+export type OperationId = GlowmarktApi.OperationId
 
 /**
  * The kinds of fault, as counted by the simulator.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const FaultKind = Schema.Literal(
@@ -61,7 +50,7 @@ export const FaultKind = Schema.Literal(
   "dropAfter",
   "malformedJson"
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type FaultKind = typeof FaultKind.Type
 
 const Rate = Schema.Number.pipe(Schema.between(0, 1, { message: () => "a rate must be between 0 and 1" }))
@@ -69,13 +58,14 @@ const Rate = Schema.Number.pipe(Schema.between(0, 1, { message: () => "a rate mu
 /**
  * How often a fault happens: a rate in [0, 1], or a rate limited to the first `times` injections.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Chance = Schema.Union(
   Rate,
   Schema.Struct({ rate: Rate, times: Schema.optional(Schema.NonNegativeInt) })
 )
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type Chance = typeof Chance.Type
 
 const Latency = Schema.Union(
@@ -88,6 +78,7 @@ const Latency = Schema.Union(
 /**
  * The faults of one operation (or of all of them).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const FaultRule = Schema.Struct({
@@ -108,7 +99,7 @@ export const FaultRule = Schema.Struct({
   /** Handle the request, then answer 200 with a body that is not JSON. */
   malformedJson: Schema.optional(Chance)
 })
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type FaultRule = typeof FaultRule.Type
 
 const operationRules = Object.fromEntries(operationIds.map((id) => [id, Schema.optional(FaultRule)])) as {
@@ -119,18 +110,20 @@ const operationRules = Object.fromEntries(operationIds.map((id) => [id, Schema.o
  * The faults of a simulator: a global rule and rules per operationId. An unknown operationId is
  * refused (`PUT /_simulator/faults` answers 400), so that a typo does not silently do nothing.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const FaultsConfig = Schema.Struct({
   all: Schema.optional(FaultRule),
   operations: Schema.optional(Schema.Struct(operationRules))
 })
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type FaultsConfig = typeof FaultsConfig.Type
 
 /**
  * Checks a config (rates in [0, 1], known operationIds, valid durations).
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const validate = (config: unknown) =>
@@ -139,6 +132,7 @@ export const validate = (config: unknown) =>
 /**
  * No faults: the default.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const none: FaultsConfig = {}
@@ -146,6 +140,7 @@ export const none: FaultsConfig = {}
 /**
  * The same rule for every operation.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const everywhere = (rule: FaultRule): FaultsConfig => ({ all: rule })
@@ -153,6 +148,7 @@ export const everywhere = (rule: FaultRule): FaultsConfig => ({ all: rule })
 /**
  * A rule for some operations only.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const on = (operations: { readonly [K in OperationId]?: FaultRule }): FaultsConfig => ({ operations })

@@ -24,15 +24,17 @@ import * as Schema from "effect/Schema"
  * What a message carries: a verification code (sent by `POST /register` and
  * `POST /user/verify`) or a password-reset code (sent by `POST /user/resetpassword`).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const MessageKind = Schema.Literal("verification", "passwordReset")
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type MessageKind = typeof MessageKind.Type
 
 /**
  * One email. Over HTTP `sentAt` is an ISO date string.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const InboxMessage = Schema.Struct({
@@ -41,15 +43,16 @@ export const InboxMessage = Schema.Struct({
   code: Schema.String,
   sentAt: Schema.Date
 })
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type InboxMessage = typeof InboxMessage.Type
 
 /**
  * No message arrived for the address within the timeout given to {@link InboxService.next}.
  *
+ * @category errors
  * @since 0.1.0
  */
-export class InboxTimeout extends Schema.TaggedError<InboxTimeout>()("InboxTimeout", {
+export class InboxTimeoutError extends Schema.TaggedError<InboxTimeoutError>()("InboxTimeoutError", {
   email: Schema.String,
   kind: Schema.optional(MessageKind),
   timeoutMillis: Schema.Number
@@ -62,6 +65,7 @@ export class InboxTimeout extends Schema.TaggedError<InboxTimeout>()("InboxTimeo
 /**
  * Options of {@link InboxService.next}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface NextOptions {
@@ -74,11 +78,12 @@ export interface NextOptions {
 /**
  * The inbox of every address the simulator wrote to.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface InboxService {
   /** Takes the oldest unconsumed message for `email`, waiting for one if needed. */
-  readonly next: (email: string, options?: NextOptions) => Effect.Effect<InboxMessage, InboxTimeout>
+  readonly next: (email: string, options?: NextOptions) => Effect.Effect<InboxMessage, InboxTimeoutError>
   /** Takes the oldest unconsumed message for `email` if there is one, without waiting. */
   readonly poll: (email: string, kind?: MessageKind) => Effect.Effect<Option.Option<InboxMessage>>
   /** Every message sent to `email`, oldest first; consumes nothing. */
@@ -99,6 +104,7 @@ export interface InboxService {
 /**
  * The inbox of the running simulator.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class Inbox extends Context.Tag("effect-glowmarkt/testing/Inbox")<Inbox, InboxService>() {}
@@ -106,6 +112,7 @@ export class Inbox extends Context.Tag("effect-glowmarkt/testing/Inbox")<Inbox, 
 /**
  * The default wait of {@link InboxService.next}.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const defaultTimeout: Duration.Duration = Duration.seconds(5)
@@ -120,6 +127,7 @@ interface Entry {
 /**
  * A fresh, empty inbox. Time (`sentAt`, timeouts) comes from the `Clock` of the caller.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make: Effect.Effect<InboxService> = Effect.sync(() => {
@@ -145,7 +153,7 @@ export const make: Effect.Effect<InboxService> = Effect.sync(() => {
 
   const poll = (email: string, kind?: MessageKind) => Effect.sync(() => take(email, kind))
 
-  const next = (email: string, options?: NextOptions): Effect.Effect<InboxMessage, InboxTimeout> => {
+  const next = (email: string, options?: NextOptions): Effect.Effect<InboxMessage, InboxTimeoutError> => {
     const timeout = Duration.decode(options?.timeout ?? defaultTimeout)
     const loop: Effect.Effect<InboxMessage> = Effect.suspend(() => {
       // Take and capture the current signal together, so no delivery is missed in between.
@@ -159,7 +167,7 @@ export const make: Effect.Effect<InboxService> = Effect.sync(() => {
       Effect.timeoutFail({
         duration: timeout,
         onTimeout: () =>
-          new InboxTimeout({
+          new InboxTimeoutError({
             email: normalise(email),
             timeoutMillis: Duration.toMillis(timeout),
             ...(options?.kind === undefined ? {} : { kind: options.kind })

@@ -22,6 +22,7 @@ const forever = "3650 days"
 /**
  * The source, over a given inbox.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromInbox = (inbox: InboxService): CodeSource.Service => ({
@@ -37,7 +38,7 @@ export const fromInbox = (inbox: InboxService): CodeSource.Service => ({
         onNone: () => inbox.next(to, { kind, timeout: forever })
       })),
       Effect.map((message) => Redacted.make(message.code)),
-      Effect.catchTag("InboxTimeout", () =>
+      Effect.catchTag("InboxTimeoutError", () =>
         Effect.fail(
           new CodeNotReceivedError({ username: request.username, purpose: request.purpose, reason: "unavailable", detail: "the inbox gave up" })
         ))
@@ -48,6 +49,7 @@ export const fromInbox = (inbox: InboxService): CodeSource.Service => ({
 /**
  * The source, over the `Inbox` in context.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make: Effect.Effect<CodeSource.Service, never, Inbox> = Effect.map(Inbox, fromInbox)
@@ -55,6 +57,7 @@ export const make: Effect.Effect<CodeSource.Service, never, Inbox> = Effect.map(
 /**
  * The simulator's inbox as the `CodeSource`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer: Layer.Layer<CodeSource.CodeSource, never, Inbox> = Layer.effect(CodeSource.CodeSource, make)

@@ -47,6 +47,7 @@ import * as State from "./internal/state.js"
  * Where the simulator listens and the seeded credentials to call it with. Secrets are plain
  * strings: they are throwaway test values, printed by `glowmarkt simulator` on purpose.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface SimulatorInfo {
@@ -71,6 +72,7 @@ export interface SimulatorInfo {
  * logic and got an answer (any status; a dropped-after answer still counts), `succeeded` those
  * answered 2xx.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface OperationCounters {
@@ -83,6 +85,7 @@ export interface OperationCounters {
  * Totals, per operationId, and faults injected by kind. Requests to paths outside the API
  * count in the totals only; the `/_simulator/*` routes are never counted.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Counters extends OperationCounters {
@@ -93,6 +96,7 @@ export interface Counters extends OperationCounters {
 /**
  * One request as the simulator received it: header NAMES only, never their values.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface RequestLogEntry {
@@ -112,6 +116,7 @@ export interface RequestLogEntry {
 /**
  * A user as the simulator holds it (no password, no code).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface UserSnapshot {
@@ -132,6 +137,7 @@ export interface UserSnapshot {
 /**
  * The running simulator.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface SimulatorService {
@@ -156,6 +162,7 @@ export interface SimulatorService {
 /**
  * The running simulator, as a service.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class Simulator extends Context.Tag("effect-glowmarkt/testing/Simulator")<Simulator, SimulatorService>() {}
@@ -163,6 +170,7 @@ export class Simulator extends Context.Tag("effect-glowmarkt/testing/Simulator")
 /**
  * Options of the simulator; every one has a default.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -184,6 +192,7 @@ export interface Options {
  * The `error` messages of the simulator's 400, 401, 404, 429 and 500 bodies, so that tests can
  * match them without repeating strings (see the README).
  *
+ * @category constants
  * @since 0.1.0
  */
 export const messages = State.messages
@@ -191,6 +200,7 @@ export const messages = State.messages
 /**
  * The defaults of {@link Options}.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const defaults = {
@@ -242,6 +252,7 @@ const snapshot = ({ accounts, user }: State.UserView): UserSnapshot => ({
 /**
  * Builds the simulator and serves it on the `HttpServer` in context, for the life of the scope.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (
@@ -317,6 +328,7 @@ export const make = (
  * The simulator on the `HttpServer` in context (e.g. `NodeHttpServer.layerTest`, to run it
  * in-process next to other routes). Provides {@link Simulator} and `Inbox`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (
@@ -329,6 +341,7 @@ export const layer = (
 /**
  * Where {@link layerServer} listens.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface ServerOptions extends Options {
@@ -347,6 +360,7 @@ export interface ServerOptions extends Options {
 /**
  * Whether a host name or address is loopback (`127.0.0.0/8`, `::1`, `localhost`).
  *
+ * @category predicates
  * @since 0.1.0
  */
 export const isLoopback = (host: string): boolean => {
@@ -358,6 +372,7 @@ export const isLoopback = (host: string): boolean => {
 /**
  * The simulator on its own node HTTP server, on loopback.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerServer = (
@@ -374,6 +389,7 @@ export const layerServer = (
 /**
  * Options of {@link layerTest}: the simulator's, plus the client settings to point at it.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface TestOptions extends ServerOptions {
@@ -389,6 +405,7 @@ export interface TestOptions extends ServerOptions {
  * a client or an onboarding pipeline needs besides an `HttpClient` and an admin credential
  * ({@link layerAdmin}).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerTest = (
@@ -412,6 +429,7 @@ export const layerTest = (
 /**
  * The three admin alternatives of the User System.
  *
+ * @category models
  * @since 0.1.0
  */
 export type AdminAlternative = "appKeys" | "organisationKeys" | "developerToken"
@@ -419,6 +437,7 @@ export type AdminAlternative = "appKeys" | "organisationKeys" | "developerToken"
 /**
  * One of the seeded admin credentials as the library's `AdminCredential`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const adminCredentialFrom = (
@@ -439,6 +458,7 @@ export const adminCredentialFrom = (
  * One of the running simulator's admin credentials. The seeded values are valid by
  * construction, so a refusal would be a bug of the simulator: it is a defect.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const adminCredential = (
@@ -449,6 +469,7 @@ export const adminCredential = (
 /**
  * Provides `AdminAuth` with one of the simulator's admin credentials.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerAdmin = (alternative: AdminAlternative = "appKeys"): Layer.Layer<Credentials.AdminAuth, never, Simulator> =>
@@ -457,6 +478,7 @@ export const layerAdmin = (alternative: AdminAlternative = "appKeys"): Layer.Lay
 /**
  * The counters of the simulator in context.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const counters: Effect.Effect<Counters, never, Simulator> = Effect.flatMap(Simulator, (s) => s.counters)
@@ -464,6 +486,7 @@ export const counters: Effect.Effect<Counters, never, Simulator> = Effect.flatMa
 /**
  * Resets the counters of the simulator in context.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const resetCounters: Effect.Effect<void, never, Simulator> = Effect.flatMap(Simulator, (s) => s.resetCounters)
@@ -471,6 +494,7 @@ export const resetCounters: Effect.Effect<void, never, Simulator> = Effect.flatM
 /**
  * Replaces the faults of the simulator in context.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const setFaults = (faults: Faults.FaultsConfig): Effect.Effect<void, never, Simulator> =>
@@ -479,6 +503,7 @@ export const setFaults = (faults: Faults.FaultsConfig): Effect.Effect<void, neve
 /**
  * The request log of the simulator in context.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const requests: Effect.Effect<ReadonlyArray<RequestLogEntry>, never, Simulator> = Effect.flatMap(
@@ -489,6 +514,7 @@ export const requests: Effect.Effect<ReadonlyArray<RequestLogEntry>, never, Simu
 /**
  * The users of the simulator in context.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const users: Effect.Effect<ReadonlyArray<UserSnapshot>, never, Simulator> = Effect.flatMap(
@@ -499,6 +525,7 @@ export const users: Effect.Effect<ReadonlyArray<UserSnapshot>, never, Simulator>
 /**
  * The info of the simulator in context.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const info: Effect.Effect<SimulatorInfo, never, Simulator> = Effect.map(Simulator, (s) => s.info)
@@ -506,6 +533,7 @@ export const info: Effect.Effect<SimulatorInfo, never, Simulator> = Effect.map(S
 /**
  * What `glowmarkt simulator` prints as its first line: how to call the simulator.
  *
+ * @category utils
  * @since 0.1.0
  */
 export const standaloneBanner = (info: SimulatorInfo) =>
@@ -524,6 +552,7 @@ export const standaloneBanner = (info: SimulatorInfo) =>
  * line on stdout is one JSON object ({@link standaloneBanner}); logs go to stderr, so a script
  * can read that line and go.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const runStandalone = (

@@ -45,19 +45,21 @@ import { type RetryOptions, retrySettings } from "./Provisioning.js"
  * One user to import. Only `username` is required; `directoryId` defaults to the option, then
  * to the configured one.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ImportRecord = Schema.Struct({
   username: Schema.String,
   directoryId: Schema.optional(Schema.String)
 })
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type ImportRecord = typeof ImportRecord.Type
 
 /**
  * A line of an input file that could not be read as a record: it becomes a `failed` result
  * (an `InvalidInputError`), it does not stop the import.
  *
+ * @category models
  * @since 0.1.0
  */
 export class Unparsable extends Data.TaggedClass("Unparsable")<{ readonly problem: string }> {}
@@ -66,6 +68,7 @@ export class Unparsable extends Data.TaggedClass("Unparsable")<{ readonly proble
  * What a record can fail with: bad input (never sent), or the API's errors once the retries
  * and reconciliations were spent.
  *
+ * @category errors
  * @since 0.1.0
  */
 export type ImportError = ProvisionError
@@ -74,6 +77,7 @@ export type ImportError = ProvisionError
  * What became of one record. `record` is its 1-based position in the input (a CSV header is
  * not a record); `attempts` the creates sent.
  *
+ * @category models
  * @since 0.1.0
  */
 export type RecordResult = Data.TaggedEnum<{
@@ -91,6 +95,7 @@ export type RecordResult = Data.TaggedEnum<{
 /**
  * Constructors and matchers of {@link RecordResult}.
  *
+ * @category models
  * @since 0.1.0
  */
 export const RecordResult = Data.taggedEnum<RecordResult>()
@@ -99,6 +104,7 @@ export const RecordResult = Data.taggedEnum<RecordResult>()
  * A line of the results file (NDJSON): what a rerun reads to skip finished records, and what a
  * person reads to see what failed and why.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ResultLine = Schema.Struct({
@@ -110,7 +116,7 @@ export const ResultLine = Schema.Struct({
   error: Schema.optional(Schema.Struct({ _tag: Schema.String, message: Schema.String })),
   at: Schema.String
 })
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type ResultLine = typeof ResultLine.Type
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +127,7 @@ export type ResultLine = typeof ResultLine.Type
  * `ratePerSecond` is the records processed per second of this run; `etaSeconds` is known when
  * `total` is.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Progress {
@@ -140,6 +147,7 @@ export interface Progress {
  * creates and look-ups sent by the import, `retries` the creates sent again (the client's own
  * retries of a single call happen inside and are not counted).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Summary {
@@ -162,6 +170,7 @@ export interface Summary {
 /**
  * Options of an import; every one has a default.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -191,7 +200,7 @@ export interface Options {
   readonly usernameMustBeEmail?: boolean | undefined
 }
 
-/** @since 0.1.0 */
+/** @category constants @since 0.1.0 */
 export const defaults = {
   concurrency: 4,
   ratePerSecond: 10,
@@ -212,6 +221,7 @@ const keyOf = (username: string) => username.trim().toLowerCase()
  * the file ends with a newline (a run killed mid-write leaves half a line, which is ignored and
  * must not be glued to the next one).
  *
+ * @category flows
  * @since 0.1.0
  */
 export const readResults = (
@@ -291,6 +301,7 @@ const toLine = (result: RecordResult, at: Date): Option.Option<string> =>
  * The formats {@link fromFile} reads: CSV with a header row (a `username` column, or `email`;
  * optionally `directoryId`), or NDJSON (one `{"username": ...}` object per line).
  *
+ * @category models
  * @since 0.1.0
  */
 export type Format = "csv" | "ndjson"
@@ -354,6 +365,7 @@ const formatOf = (path: string, format: Format | undefined): Format =>
  * The records of a CSV or NDJSON file, streamed line by line (blank lines are skipped). The
  * format follows the extension (`.csv`, anything else is NDJSON) unless given.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromFile = (
@@ -372,6 +384,7 @@ export const fromFile = (
 /**
  * Counts the records of a file in a first streaming pass (for `total` and the ETA).
  *
+ * @category flows
  * @since 0.1.0
  */
 export const countRecords = (
@@ -584,6 +597,7 @@ const newStats = Effect.map(Clock.currentTimeMillis, (now): Stats => ({
  * The import as a stream of results, in the order records finish: for a caller that wants to
  * see every result (the results file, if given, is written too).
  *
+ * @category flows
  * @since 0.1.0
  */
 export const stream = <E, R>(
@@ -598,6 +612,7 @@ export const stream = <E, R>(
  * with an `InvalidInputError` without being sent. Fails only if the input or the results file
  * fails (the results written so far stay: a rerun goes on from there).
  *
+ * @category flows
  * @since 0.1.0
  */
 export const run = <E, R>(
@@ -625,6 +640,7 @@ export const run = <E, R>(
  * Imports a CSV or NDJSON file (see {@link fromFile}); counts its records first for the ETA,
  * unless `total` is given.
  *
+ * @category flows
  * @since 0.1.0
  */
 export const runFile = (

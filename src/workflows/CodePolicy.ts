@@ -34,7 +34,7 @@ export const CodePolicy = Schema.Struct({
   /** How many wrong entries end the flow. */
   maxWrongCodes: Schema.Int.pipe(Schema.positive())
 })
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type CodePolicy = typeof CodePolicy.Type
 
 /**

@@ -39,6 +39,7 @@ import { CodeNotReceivedError, type NotReceivedReason, type Purpose } from "./Fl
  * new code sent, so a prompt can say "a new code was sent"); `entry` counts every request of
  * the flow (it grows after a wrong code too, when the same code is asked for again).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface CodeRequest {
@@ -52,6 +53,7 @@ export interface CodeRequest {
 /**
  * A source of emailed codes.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -65,6 +67,7 @@ export interface Service {
 /**
  * The code source of the flows that need one.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class CodeSource extends Context.Tag("effect-glowmarkt/workflows/CodeSource")<CodeSource, Service>() {}
@@ -73,6 +76,7 @@ export class CodeSource extends Context.Tag("effect-glowmarkt/workflows/CodeSour
  * How long {@link await} waits by default: the flows' default (`CodePolicy.defaults`), the
  * code's lifetime on the server.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const defaultTimeout: Duration.Duration = Duration.minutes(15)
@@ -124,6 +128,7 @@ const describe = (error: unknown): string =>
  * failure becomes `CodeNotReceivedError` (reason `unavailable`, with only the error's tag kept, so
  * nothing secret leaks); a `CodeNotReceivedError` passes through.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromEffect = <E>(
@@ -148,6 +153,7 @@ export const fromEffect = <E>(
 /**
  * {@link fromEffect} as a layer.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerFromEffect = <E>(
@@ -162,6 +168,7 @@ const wellFormed = (code: Redacted.Redacted<string>) => {
 /**
  * Options of {@link prompt}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface PromptOptions {
@@ -183,6 +190,7 @@ export interface PromptOptions {
  * )
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const prompt = <E, R>(
@@ -227,6 +235,7 @@ export const prompt = <E, R>(
 /**
  * {@link prompt} as a layer.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerPrompt = <E, R>(
@@ -258,6 +267,7 @@ const endOfInput: Effect.Effect<never, Terminal.QuitException> = Effect.async((r
  * `cancelled`). The answer is echoed, as a
  * one-time code usually is; use {@link prompt} with `Prompt.password` to hide it.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const terminal: Effect.Effect<Service, never, Terminal.Terminal> = Effect.flatMap(
@@ -275,6 +285,7 @@ export const terminal: Effect.Effect<Service, never, Terminal.Terminal> = Effect
 /**
  * {@link terminal} as a layer.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerTerminal: Layer.Layer<CodeSource, never, Terminal.Terminal> = Layer.effect(CodeSource, terminal)
@@ -286,6 +297,7 @@ export const layerTerminal: Layer.Layer<CodeSource, never, Terminal.Terminal> = 
  * A source that the host application feeds: its flows wait in `source`, and when the person
  * enters the code (in a web form, an app, ...) the host calls `submit`.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Registry {
@@ -320,6 +332,7 @@ const SubmitInput = Schema.Struct({ username: Username })
  * yet taken; a slot goes away when its code is taken, so it does not grow with the number of
  * users served.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeRegistry: Effect.Effect<Registry> = Effect.gen(function*() {
@@ -395,6 +408,7 @@ export const makeRegistry: Effect.Effect<Registry> = Effect.gen(function*() {
 /**
  * The registry of a host application, for the code that calls `submit`.
  *
+ * @category tags
  * @since 0.1.0
  */
 export class CodeRegistry extends Context.Tag("effect-glowmarkt/workflows/CodeRegistry")<CodeRegistry, Registry>() {}
@@ -403,6 +417,7 @@ export class CodeRegistry extends Context.Tag("effect-glowmarkt/workflows/CodeRe
  * A fresh registry: its source as the `CodeSource` of the flows, and the registry itself as
  * `CodeRegistry` for the request handler that receives the codes.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerRegistry: Layer.Layer<CodeSource | CodeRegistry> = Layer.effectContext(
@@ -413,6 +428,7 @@ export const layerRegistry: Layer.Layer<CodeSource | CodeRegistry> = Layer.effec
 /**
  * Any source as the `CodeSource`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (service: Service): Layer.Layer<CodeSource> => Layer.succeed(CodeSource, service)

@@ -21,7 +21,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  */
 export const Purpose = Schema.Literal("verification", "passwordReset")
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type Purpose = typeof Purpose.Type
 
 const what = (purpose: Purpose) => purpose === "verification" ? "verification code" : "password-reset code"
@@ -38,7 +38,7 @@ const what = (purpose: Purpose) => purpose === "verification" ? "verification co
  * @since 0.1.0
  */
 export const NotReceivedReason = Schema.Literal("timeout", "expired", "cancelled", "unavailable")
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type NotReceivedReason = typeof NotReceivedReason.Type
 
 /**
@@ -100,7 +100,7 @@ export class TooManyWrongCodesError extends Schema.TaggedError<TooManyWrongCodes
  * @since 0.1.0
  */
 export const FlowKind = Schema.Literal("registration", "passwordReset")
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type FlowKind = typeof FlowKind.Type
 
 /**

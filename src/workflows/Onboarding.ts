@@ -30,7 +30,7 @@ import * as Flows from "./internal/flows.js"
  * @since 0.1.0
  */
 export const Onboarded = Flows.Onboarded
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type Onboarded = Flows.Onboarded
 
 /**
@@ -40,7 +40,7 @@ export type Onboarded = Flows.Onboarded
  * @since 0.1.0
  */
 export const PasswordReset = Flows.PasswordReset
-/** @since 0.1.0 */
+/** @category models @since 0.1.0 */
 export type PasswordReset = Flows.PasswordReset
 
 /**

@@ -27,6 +27,7 @@ export type {
 /**
  * How persistent provisioning is when the API fails.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface RetryOptions {
@@ -43,7 +44,7 @@ export interface RetryOptions {
   readonly clockSkew?: Duration.DurationInput | undefined
 }
 
-/** @since 0.1.0 */
+/** @category constants @since 0.1.0 */
 export const defaultRetry = {
   attempts: 4,
   baseDelay: Duration.millis(200),
@@ -71,6 +72,7 @@ const checkedRetry = (operation: string, options: RetryOptions | undefined) =>
 /**
  * The input of {@link provision}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface ProvisionInput {
@@ -79,13 +81,14 @@ export interface ProvisionInput {
   readonly directoryId?: string | undefined
 }
 
-/** @since 0.1.0 */
+/** @category schemas @since 0.1.0 */
 export const ProvisionInput = Schema.Struct({ username: Username, directoryId: Schema.optional(DirectoryId) })
 
 /**
  * A provisioned user: `created` by this call, or `existing` before it. `user` is the server's
  * view of it, from the look-up that confirms it.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Provisioned {
@@ -102,6 +105,7 @@ export interface Provisioned {
  * - A create whose answer was lost (dropped connection, 5xx, unreadable 2xx): looked up; found,
  *   it is `created` (never created twice); not found, the create is sent again with backoff.
  *
+ * @category flows
  * @since 0.1.0
  */
 export const provision = (
@@ -120,6 +124,7 @@ export const provision = (
 /**
  * What removing a user can fail with: a user that is not there is not a failure.
  *
+ * @category errors
  * @since 0.1.0
  */
 export type RemoveError = InvalidInputError | AccessDeniedError | CallError
@@ -130,6 +135,7 @@ export type RemoveError = InvalidInputError | AccessDeniedError | CallError
  * replayed by the client, and a 404 on that replay means the first attempt removed it:
  * `removed`. Either way the user is gone, so neither is a failure.
  *
+ * @category flows
  * @since 0.1.0
  */
 export const remove = (userId: string): Effect.Effect<"removed" | "absent", RemoveError, Users.Users | AdminAuth> =>
@@ -142,6 +148,7 @@ export const remove = (userId: string): Effect.Effect<"removed" | "absent", Remo
 /**
  * Removes a user by username: looks it up, then {@link remove}s it.
  *
+ * @category flows
  * @since 0.1.0
  */
 export const removeByUsername = (
@@ -156,6 +163,7 @@ export const removeByUsername = (
 /**
  * The input of {@link changeUsername}.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface ChangeUsernameInput {
@@ -177,6 +185,7 @@ export type ChangeUsernameError = Users.ChangeUsernameError
  * Renames the user of the current `UserSession`. Renaming to the same name again is harmless,
  * so a lost answer is retried.
  *
+ * @category flows
  * @since 0.1.0
  */
 export const changeUsername = (
@@ -189,6 +198,7 @@ export const changeUsername = (
 /**
  * The input of {@link changeUsernameAs}: the user's credentials and the rename.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface ChangeUsernameAsInput extends ChangeUsernameInput {
@@ -201,6 +211,7 @@ export interface ChangeUsernameAsInput extends ChangeUsernameInput {
 /**
  * Logs the user in and renames them with their own session (which ends with the call).
  *
+ * @category flows
  * @since 0.1.0
  */
 export const changeUsernameAs = (

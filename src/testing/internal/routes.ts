@@ -70,6 +70,3 @@ export const match = (method: string, pathname: string): RouteInfo | undefined =
 export const allowedMethods = (pathname: string): ReadonlyArray<string> => [
   ...new Set(routes.filter((r) => r.pattern.test(pathname)).map((r) => r.method))
 ].sort()
-
-/** Every operationId of the declaration. @internal */
-export const operationIds: ReadonlyArray<string> = routes.map((r) => r.operationId)
