@@ -4,8 +4,11 @@
  * channel lists exactly those (type-level tests); server text in an error is bounded, and the
  * call's own secrets are redacted from it even when a server echoes the whole request.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Redacted from "effect/Redacted"
 import type {
   AlreadyVerifiedError,
@@ -19,6 +22,7 @@ import * as Auth from "../src/services/Auth.js"
 import * as Credentials from "../src/services/Credentials.js"
 import * as Session from "../src/services/Session.js"
 import * as Users from "../src/services/Users.js"
+import { BulkImport } from "../src/workflows/index.js"
 import { type Answer, clientLayer, json, type Recorded, scripted } from "./support/scripted.js"
 
 const keySecret = "app-secret-xyz-42"
@@ -168,4 +172,26 @@ describe("server text in errors", () => {
         expect(JSON.stringify(error)).toContain("(cut: 100000 characters)")
       }
     }))
+})
+
+describe("secrets echoed by a server stay out of the bulk import's results file", () => {
+  it.scoped("every record failed with an echoed request: the file holds no key, secret or Basic value", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const resultsFile = `${dir}/results.ndjson`
+      const server = yield* scripted((r) => json(400, { error: JSON.stringify(r.headers) + r.body }))
+      const summary = yield* BulkImport.run(
+        Stream.make({ username: "one@bulk.example" }, { username: "two@bulk.example" }),
+        { resultsFile, ratePerSecond: Infinity }
+      ).pipe(
+        Credentials.withAdmin(admin),
+        Effect.provide(clientLayer({ baseUrl: server.baseUrl, directoryId: "dir-1", retry: { times: 0 } }))
+      )
+      expect(summary).toMatchObject({ records: 2, failed: 2 })
+      const text = yield* fs.readFileString(resultsFile)
+      expect(text).toContain("<redacted>")
+      const basic = Buffer.from(`key-1:${keySecret}`).toString("base64")
+      for (const secret of [keySecret, basic]) expect(text).not.toContain(secret)
+    }).pipe(Effect.provide(NodeContext.layer)))
 })
