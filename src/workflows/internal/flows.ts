@@ -83,16 +83,8 @@ export class Onboarded extends Schema.Class<Onboarded>("effect-glowmarkt/Onboard
   wrongCodes: Schema.Number
 }) {}
 
-/** What a registration runs with. */
-export interface RegistrationInput {
-  readonly name: string
-  readonly username: string
-  readonly email: string
-  readonly password: Redacted.Redacted<string>
-  /** Defaults to the configured one. */
-  readonly applicationId?: string | undefined
-  readonly directoryId?: string | undefined
-}
+/** What a registration runs with: what `register` takes. */
+export type RegistrationInput = Users.RegisterInput
 
 /** What a registration can fail with. */
 export type RegistrationError =
