@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import * as GlowmarktError from "../../schema/GlowmarktError.js"
 import { TransportError } from "../../schema/GlowmarktError.js"
 import type { OperationId } from "../../schema/GlowmarktApi.js"
@@ -43,6 +44,9 @@ export const withProbe = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpC
         attempt.value.request = response.request
       }
     }))
+
+/** The tracer a fiber has when none was installed: its spans are seen by nobody. */
+const nativeTracer = Effect.runSync(Effect.tracer)
 
 /** Adds the library's sensitive header names to those already redacted. */
 const redactedNames = (() => {
@@ -88,14 +92,22 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
     /** Who the call is about, for the errors that name them (`UsernameTakenError`, ...). */
     readonly subject?: Subject
   }
-): Effect.Effect<A, Mapped<Op, E>, Exclude<R, Scope.Scope | CurrentAttempt>> =>
-  Effect.useSpan(`Glowmarkt.${operation}`, {
-    kind: "client",
-    attributes: { "glowmarkt.operation": operation, "glowmarkt.replay": policies[operation].replay },
-    // A span's call-site stack trace costs an Error per call, and from here it would only
-    // ever point at this line.
-    captureStackTrace: false
-  }, (span) => {
+): Effect.Effect<A, Mapped<Op, E>, Exclude<R, Scope.Scope | CurrentAttempt>> => {
+  return Effect.tracerWith((tracer) =>
+    tracer === nativeTracer
+      // Nobody can observe a span of the default tracer: it would cost a span object and its
+      // attributes per call for nothing (BENCHMARKS.md). With a tracer installed, every span
+      // and attribute is there (test/client-redaction.test.ts).
+      ? run(undefined)
+      : Effect.useSpan(`Glowmarkt.${operation}`, {
+        kind: "client",
+        attributes: { "glowmarkt.operation": operation, "glowmarkt.replay": policies[operation].replay },
+        // A span's call-site stack trace costs an Error per call, and from here it would only
+        // ever point at this line.
+        captureStackTrace: false
+      }, run)
+  )
+  function run(span: Tracer.Span | undefined): Effect.Effect<A, Mapped<Op, E>, Exclude<R, Scope.Scope | CurrentAttempt>> {
     const { deadlines, settings } = context
     let attempts = 0
     let mayHaveActed = false
@@ -151,14 +163,18 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
         () => Effect.sync(options!.onReplayNotFound!)
       ),
       (effect) => effect as Effect.Effect<A, Mapped<Op, E>, Exclude<R, Scope.Scope | CurrentAttempt>>,
-      Effect.onExit((exit) =>
-        Effect.sync(() => {
-          span.attribute("glowmarkt.attempts", attempts)
-          if (lastStatus !== undefined) span.attribute("http.response.status_code", lastStatus)
-          span.attribute("glowmarkt.outcome", exit._tag === "Success" ? "success" : "failure")
-        })
-      ),
       Effect.locallyWith(Headers.currentRedactedNames, redactedNames),
-      Effect.withParentSpan(span)
+      (effect) =>
+        span === undefined ? effect : effect.pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              span.attribute("glowmarkt.attempts", attempts)
+              if (lastStatus !== undefined) span.attribute("http.response.status_code", lastStatus)
+              span.attribute("glowmarkt.outcome", exit._tag === "Success" ? "success" : "failure")
+            })
+          ),
+          Effect.withParentSpan(span)
+        )
     )
-  })
+  }
+}
