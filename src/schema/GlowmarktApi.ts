@@ -22,6 +22,8 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
+import { AccountAdminGroup, AccountSessionGroup } from "./AccountApi.js"
+import { ConsentGroup } from "./ConsentApi.js"
 import { ApplicationId, UserIdPathParam, Username } from "./Identifiers.js"
 import {
   AddUserReq,
@@ -40,6 +42,7 @@ import {
   VerifyUserReq,
   VerifyUserRes
 } from "./Models.js"
+import { OAuthAccessGroup, OAuthPublicGroup, UserTokensGroup } from "./TokenApi.js"
 import { WireAccessDeniedBody, WireBadRequestBody, WireInternalServerErrorBody, WireNotFoundBody } from "./WireErrors.js"
 
 /**
@@ -197,6 +200,12 @@ export class GlowmarktApi extends HttpApi.make("glowmarkt")
   .add(PublicGroup)
   .add(AdminGroup)
   .add(SessionGroup)
+  .add(AccountAdminGroup)
+  .add(AccountSessionGroup)
+  .add(UserTokensGroup)
+  .add(OAuthPublicGroup)
+  .add(OAuthAccessGroup)
+  .add(ConsentGroup)
   .prefix(basePath)
 {}
 

@@ -18,35 +18,22 @@
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as GlowmarktApi from "../schema/GlowmarktApi.js"
 
 /**
- * The operationIds of the User System, as in the upstream swagger and the HttpApi declaration.
+ * The operationIds of the User System: read off the HttpApi declaration, so an operation added
+ * there can have faults at once.
  *
  * @since 0.1.0
  */
-export const operationIds = [
-  "addUser",
-  "generateUserVerificationToken",
-  "verifyUser",
-  "generateUserPasswordResetToken",
-  "resetPasswordUser",
-  "usernamelogin",
-  "createUser",
-  "getUserbyUsername",
-  "getUserbyId",
-  "deleteUserbyId",
-  "tokencheck",
-  "newToken",
-  "deleteToken",
-  "updateUsernameUserId"
-] as const
+export const operationIds: ReadonlyArray<OperationId> = GlowmarktApi.operationIds
 
 /**
  * One operation of the User System.
  *
  * @since 0.1.0
  */
-export type OperationId = typeof operationIds[number]
+export type OperationId = GlowmarktApi.OperationId
 
 /**
  * The kinds of fault, as counted by the simulator.

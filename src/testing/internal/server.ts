@@ -317,7 +317,42 @@ export const makeApp = (options: {
         const response = yield* Effect.uninterruptible(Effect.gen(function*() {
           const now = yield* core.clock.currentTimeMillis
           let handle = api
-          if (route?.group === "admin") {
+          const group = route?.group
+          const session = () => {
+            const applicationId = header(request, "applicationid")
+            const token = header(request, "token")
+            const checked = applicationId === undefined || token === undefined
+              ? undefined
+              : core.state.checkToken(applicationId, token, now)
+            return checked === undefined || checked.developer ? undefined : checked
+          }
+          if (group === "consent") {
+            // Four alternatives: an admin credential with the `userId` header (of a user with an
+            // account in the credential's application), or the user's own token.
+            const userId = header(request, "userid")
+            const app = userId === undefined ? undefined : core.state.authorizeAdmin({
+              authorization: header(request, "authorization"),
+              applicationId: header(request, "applicationid"),
+              token: header(request, "token")
+            }, now)
+            const own = app !== undefined && userId !== undefined && core.state.userInApp(app, userId) ? undefined : session()
+            const subject = app !== undefined && userId !== undefined && core.state.userInApp(app, userId)
+              ? { userId, applicationId: app }
+              : own === undefined
+              ? undefined
+              : { userId: own.claims.sub, applicationId: own.claims.applicationId }
+            if (subject === undefined) handle = Effect.succeed(errorBody(401, messages.accessDenied))
+            else handle = Effect.locally(api, Handlers.currentConsentSubject, subject)
+          } else if (group === "oauthAccess") {
+            const token = header(request, "token")
+            const checked = token === undefined ? undefined : core.state.checkOAuthToken(token, now)
+            if (checked === undefined) handle = Effect.succeed(errorBody(401, messages.accessDenied))
+            else handle = Effect.locally(api, Handlers.currentSession, checked)
+          } else if (group === "accountSession" || group === "userTokens") {
+            const checked = session()
+            if (checked === undefined) handle = Effect.succeed(errorBody(401, messages.accessDenied))
+            else handle = Effect.locally(api, Handlers.currentSession, checked)
+          } else if (group === "admin" || group === "accountAdmin") {
             const app = core.state.authorizeAdmin({
               authorization: header(request, "authorization"),
               applicationId: header(request, "applicationid"),
