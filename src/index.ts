@@ -24,6 +24,7 @@ export * as Users from "./services/Users.js"
 
 export * as BulkImport from "./workflows/BulkImport.js"
 export * as CodeSource from "./workflows/CodeSource.js"
+export * as Offboarding from "./workflows/Offboarding.js"
 export * as Onboarding from "./workflows/Onboarding.js"
 export * as Provisioning from "./workflows/Provisioning.js"
 export * as CodePolicy from "./workflows/CodePolicy.js"
