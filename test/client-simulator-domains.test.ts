@@ -339,6 +339,26 @@ layer(TestLive, { excludeTestServices: true })("the other domains against the si
         expect((yield* received("renewMeterPointConsent")) - sent).toBe(1)
         yield* Simulator.setFaults({})
       }))
+
+    it.effect("an exchange whose answer was lost is not replayed (its code is used up); the token list is", () =>
+      Effect.gen(function*() {
+        const oauth = yield* OAuth.OAuth
+        const tokens = yield* Tokens.Tokens
+        yield* activeUser("replay@x.co", "pw-replay")
+        const code = yield* oauth.authorize({ username: "replay@x.co", password: pw("pw-replay") })
+        yield* Simulator.setFaults({ operations: { exchangeAuthorizationCodeWithAccess: { dropAfter: { rate: 1, times: 1 } } } })
+        const sent = yield* received("exchangeAuthorizationCodeWithAccess")
+        const lost = yield* Effect.flip(oauth.exchange({ code: code.code }))
+        expect(lost).toMatchObject({ _tag: "TransportError", mayHaveReachedServer: true })
+        expect((yield* received("exchangeAuthorizationCodeWithAccess")) - sent).toBe(1)
+        // The server did act: the code is used.
+        expect(yield* Effect.flip(oauth.exchange({ code: code.code }))).toMatchObject({ _tag: "CodeRejectedError", reason: "noPendingCode" })
+        yield* Simulator.setFaults({ operations: { getTokenOfUser: { dropAfter: { rate: 1, times: 1 } } } })
+        const listed = yield* received("getTokenOfUser")
+        yield* Session.withSession({ username: "replay@x.co", password: pw("pw-replay") })(tokens.list())
+        expect((yield* received("getTokenOfUser")) - listed).toBe(2)
+        yield* Simulator.setFaults({})
+      }))
   })
 })
 
