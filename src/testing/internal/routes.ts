@@ -6,6 +6,7 @@
  * @internal
  */
 import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { GlowmarktApi } from "../../schema/GlowmarktApi.js"
 
 interface Route {
@@ -14,6 +15,8 @@ interface Route {
   readonly static: boolean
   readonly operationId: string
   readonly group: string
+  /** The payload is a form (`application/x-www-form-urlencoded`), not JSON. */
+  readonly form: boolean
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
@@ -29,7 +32,9 @@ const routes: ReadonlyArray<Route> = (() => {
         pattern: new RegExp(`^${segments.join("/")}/?$`),
         static: !endpoint.path.includes(":"),
         operationId: endpoint.name,
-        group: group.identifier
+        group: group.identifier,
+        form: endpoint.payloadSchema._tag === "Some" &&
+          HttpApiSchema.getEncoding(endpoint.payloadSchema.value.ast).kind === "UrlParams"
       })
     }
   })
@@ -38,9 +43,12 @@ const routes: ReadonlyArray<Route> = (() => {
 })()
 
 /** The operation (and its group) of a request, if it is one of the API's. @internal */
-export const match = (method: string, pathname: string): { readonly operationId: string; readonly group: string } | undefined => {
+export const match = (
+  method: string,
+  pathname: string
+): { readonly operationId: string; readonly group: string; readonly form: boolean } | undefined => {
   const route = routes.find((r) => r.method === method && r.pattern.test(pathname))
-  return route === undefined ? undefined : { operationId: route.operationId, group: route.group }
+  return route === undefined ? undefined : { operationId: route.operationId, group: route.group, form: route.form }
 }
 
 /** Every operationId of the declaration. @internal */

@@ -326,7 +326,10 @@ export const makeApp = (options: {
               : core.state.checkToken(applicationId, token, now)
             return checked === undefined || checked.developer ? undefined : checked
           }
-          if (group === "consent") {
+          if (route?.form === true && !(header(request, "content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+            // A form endpoint does not read JSON (the router would): its fields are missing.
+            handle = Effect.succeed(errorBody(400, messages.missingElements))
+          } else if (group === "consent") {
             // Four alternatives: an admin credential with the `userId` header (of a user with an
             // account in the credential's application), or the user's own token.
             const userId = header(request, "userid")
