@@ -165,18 +165,22 @@ const expectValid = (operation: ConsentOp) => <A extends { readonly valid?: bool
     ? Effect.fail(new UnexpectedResponseError({ operation, status: 200, problem: "valid: false in a success answer" }))
     : Effect.succeed(res)
 
-const operations = <E, R>(run: Runner<E, R>, before: Effect.Effect<void, InvalidInputError> = Effect.void): Operations<E | InvalidInputError | UnexpectedResponseError, R> => {
+const operations = <E, R>(
+  run: Runner<E, R>,
+  /** A check of what the way was built with (the admin way's user id), as an error of `operation`. */
+  before: (operation: ConsentOp) => Effect.Effect<void, InvalidInputError> = () => Effect.void
+): Operations<E | InvalidInputError | UnexpectedResponseError, R> => {
   const mpxnOf = (operation: ConsentOp, mpxn: string) =>
-    Effect.zipRight(before, Effect.map(decodeInput(operation, MpxnInput, { mpxn }), (i) => i.mpxn))
+    Effect.zipRight(before(operation), Effect.map(decodeInput(operation, MpxnInput, { mpxn }), (i) => i.mpxn))
   const bulkOf = (operation: ConsentOp, mpxns: ReadonlyArray<string>) =>
     Effect.zipRight(
-      before,
+      before(operation),
       Effect.map(decodeInput(operation, BulkInput, { mpxns }), (i) => new ConsentBulkReq({ meterPoints: i.mpxns.map((mpxn) => new MpxnElem({ mpxn })) }, true))
     )
   const change = (until: Date | undefined) => new ConsentChangeReq(until === undefined ? {} : { isValidUntil: until }, true)
   return {
     status: () =>
-      Effect.zipRight(before, run("getUserMeterPointVerificationConsentStatus", (c) => c.getUserMeterPointVerificationConsentStatus())),
+      Effect.zipRight(before("getUserMeterPointVerificationConsentStatus"), run("getUserMeterPointVerificationConsentStatus", (c) => c.getUserMeterPointVerificationConsentStatus())),
     renewals: (mpxn) =>
       Effect.flatMap(mpxnOf("getMeterPointConsentRenewal", mpxn), (m) =>
         run("getMeterPointConsentRenewal", (c) => c.getMeterPointConsentRenewal({ path: { mpxn: m } }))),
@@ -223,9 +227,8 @@ export const fromClients = (clients: Clients): Service => {
     forUser: (userId) => {
       const decoded = Schema.decodeUnknownEither(UserIdInput)({ userId })
       const id = decoded._tag === "Right" ? decoded.right.userId : (userId as UserId)
-      const check = decoded._tag === "Right"
-        ? Effect.void
-        : Effect.asVoid(decodeInput("getUserMeterPointVerificationConsentStatus", UserIdInput, { userId }))
+      const check = (operation: ConsentOp) =>
+        decoded._tag === "Right" ? Effect.void : Effect.asVoid(decodeInput(operation, UserIdInput, { userId }))
       return operations(asAdmin(id), check)
     }
   }
