@@ -128,10 +128,11 @@ layer(TestLive, { excludeTestServices: true })("the other domains against the si
         const userId = yield* activeUser("own@x.co", "pw-own-1")
         const asOwn = Session.withSession({ username: "own@x.co", password: pw("pw-own-1") })
         const status = yield* asOwn(accounts.ownStatus())
+        const accountId = status.accountId!
         expect(status.active).toBe(true)
         yield* asOwn(accounts.changeName("Montgomery Scott"))
         yield* asOwn(accounts.changeEmail("Scotty@Enterprise.ST"))
-        const account = yield* asAdmin(accounts.get(status.accountId))
+        const account = yield* asAdmin(accounts.get(accountId))
         expect(account).toMatchObject({ userId, name: "Montgomery Scott", email: "scotty@enterprise.st" })
         const wrong = yield* Effect.flip(asOwn(accounts.changePassword({ oldPassword: pw("nope-nope"), newPassword: pw("pw-own-2-long") })))
         expect(wrong).toMatchObject({ _tag: "BadRequestError", operation: "userChangePassWord", serverMessage: "old password is incorrect" })
@@ -142,8 +143,8 @@ layer(TestLive, { excludeTestServices: true })("the other domains against the si
           _tag: "InvalidCredentialsError"
         })
         const asNew = Session.withSession({ username: "own@x.co", password: pw("pw-own-2-long") })
-        yield* asNew(accounts.addMobileAppToken({ accountId: status.accountId, token: "push-token-1" }))
-        yield* asNew(accounts.removeMobileAppToken({ accountId: status.accountId, token: "push-token-1" }))
+        yield* asNew(accounts.addMobileAppToken({ accountId, token: "push-token-1" }))
+        yield* asNew(accounts.removeMobileAppToken({ accountId, token: "push-token-1" }))
         // Another account's id with this user's token is refused.
         const other = yield* Effect.flip(asNew(accounts.addMobileAppToken({ accountId: "someone-else", token: "push-token-1" })))
         expect(other).toMatchObject({ _tag: "TokenRejectedError", operation: "addMobileAppToken" })

@@ -149,8 +149,9 @@ export class DeleteAccountRes extends Schema.Class<DeleteAccountRes>("DeleteAcco
  * @since 0.1.0
  */
 export class AccountStatus extends Schema.Class<AccountStatus>("AccountStatus")({
-  accountId: AccountId,
-  active: Schema.Boolean,
+  // The spec requires only `applicationId`.
+  accountId: Schema.optional(AccountId),
+  active: Schema.optional(Schema.Boolean),
   applicationId: ApplicationId
 }) {}
 
@@ -218,7 +219,7 @@ export class AccountProfile extends Schema.Class<AccountProfile>("AccountProfile
  */
 export class AccountProfileNamesRes extends Schema.Class<AccountProfileNamesRes>("AccountProfileNamesRes")({
   accountId: Schema.optional(AccountId),
-  profileNames: Schema.Array(Schema.String)
+  profileNames: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 }) {}
 
 /**
