@@ -7,7 +7,12 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Auth from "../src/services/Auth.js"
 import * as Consent from "../src/services/Consent.js"
+import * as OAuth from "../src/services/OAuth.js"
+import * as Inbox from "../src/testing/Inbox.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as Users from "../src/services/Users.js"
 import * as Offboarding from "../src/workflows/Offboarding.js"
@@ -36,6 +41,8 @@ const householdUser = (username: string, i: number) =>
     return { userId: user.userId, consented: meterPoints(i), revoked: [old] }
   })
 
+const pw = Redacted.make("pw-offboard-1")
+
 const snapshotOf = (userId: string) => Effect.map(Simulator.users, (all) => all.find((u) => u.userId === userId))
 
 layer(TestLive, { excludeTestServices: true })("Offboarding against the simulator", (it) => {
@@ -55,6 +62,27 @@ layer(TestLive, { excludeTestServices: true })("Offboarding against the simulato
         expect(yield* snapshotOf(userId)).toBeUndefined()
         const again = yield* Offboarding.offboard(userId)
         expect(again).toEqual({ userId, found: false, meterPoints: [], accountsRemoved: [], userDeleted: false, revocationRequests: 0 })
+      }))
+
+    it.effect("the user's tokens, JWT and OAuth, stop working with the user", () =>
+      Effect.gen(function*() {
+        const users = yield* Users.Users
+        const auth = yield* Auth.Auth
+        const oauth = yield* OAuth.OAuth
+        const registered = yield* users.register({ name: "T", username: "tokens-gone@x.co", email: "tokens-gone@x.co", password: pw })
+        const { code } = yield* Effect.flatMap(Inbox.Inbox, (inbox) => inbox.next("tokens-gone@x.co", { timeout: "5 seconds" }))
+        yield* users.verify({ username: "tokens-gone@x.co", password: pw, code })
+        const jwt = yield* auth.login({ username: "tokens-gone@x.co", password: pw })
+        const grant = yield* oauth.authorize({ username: "tokens-gone@x.co", password: pw })
+        const access = yield* oauth.exchange({ code: grant.code })
+        expect((yield* snapshotOf(registered.userId))!.tokens).toHaveLength(2)
+        const report = yield* Offboarding.offboard(registered.userId)
+        expect(report).toMatchObject({ found: true, userDeleted: true })
+        expect((yield* Effect.flip(auth.check(jwt.token)))._tag).toBe("TokenRejectedError")
+        expect((yield* Effect.flip(oauth.validate(access.accessToken)))._tag).toBe("TokenRejectedError")
+        expect((yield* Effect.flip(oauth.refresh({ refreshToken: Option.getOrThrow(access.refreshToken) })))._tag).toBe(
+          "CodeRejectedError"
+        )
       }))
 
     it.effect("a user without meter points is deleted without a revocation request", () =>
