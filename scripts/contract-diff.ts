@@ -23,50 +23,48 @@ import { basePath, GlowmarktApi } from "../src/schema/GlowmarktApi.js"
 
 type Json = Record<string, any>
 
+/** The spec gives these no operationId: ours are named here, by method and path. */
+const unnamed: Record<string, string> = {
+  "POST /account/{accountId}/mobileapptoken": "addMobileAppToken",
+  "PUT /account/{accountId}/mobileapptoken": "removeMobileAppToken"
+}
+
 // -------------------------------------------------------------------------------------------------
 // what is skipped and what is accepted, and why
 
 /** Spec operations not declared yet (another issue adds all 43): skipped, and listed as skipped. */
-const outOfScope = new Set([
-  "getAccounts",
-  "addAccount",
-  "userChangePassWord",
-  "userChangeEmail",
-  "userChangeName",
-  "getAccountStatusbyUserToken",
-  "deleteAccount",
-  "getAccountbyId",
-  "updateAccount",
-  "getAccountStatusbyId",
-  "getAccountProfile",
-  "addAccountProfile",
-  "getAccountProfilebyProfileName",
-  "getAccountSession",
-  "updateAccountSession",
-  "validateOAuthAccessToken",
-  "generateOAuthorizationCode",
-  "exchangeAuthorizationCodeWithAccess",
-  "getTokenOfUser",
-  "deleteTokenById",
-  "getUserMeterPointVerificationConsentStatus",
-  "getMeterPointConsentRenewal",
-  "renewMeterPointConsent",
-  "getMeterPointConsentRevocation",
-  "revokeMeterPointConsent",
-  "renewMeterPointConsentBulk",
-  "renewMeterPointConsentRevokeBulk",
-  // two account operations the spec gives no operationId: named here by method and path
-  "PUT /account/{accountId}/username",
-  "PUT /account/{accountId}/password",
-  "POST /account/{accountId}/mobileapptoken",
-  "PUT /account/{accountId}/mobileapptoken"
-])
+const outOfScope: ReadonlySet<string> = new Set<string>([])
 
 /**
  * Differences we mean, each with its reason. Keyed by `operationId: what` exactly as the
  * difference is printed.
  */
 const accepted: Record<string, string> = {
+  "getTokenOfUser: response 401 only in ours": "a bad token must be refused somehow; the server answers 401 {\"error\":\"Access denied\"}",
+  "deleteTokenById: response 401 only in ours": "a bad token must be refused somehow; the server answers 401 {\"error\":\"Access denied\"}",
+  "deleteTokenById: response 200: type array in the spec, array|object in ours":
+    "the spec's array is read, and so is the {\"valid\": true} the other deletes answer",
+  "userChangePassWord: body: required in ours only: newPassword, oldPassword": "a password change without both passwords cannot succeed: refused before sending",
+  "updateAccount: body: required in ours only: name": "the only field the update sends: an update without it changes nothing",
+  "renewMeterPointConsentBulk: body: required in ours only: meterPoints": "a bulk renewal of no meter point is refused before sending",
+  "renewMeterPointConsentRevokeBulk: body: required in ours only: meterPoints": "a bulk revocation of no meter point is refused before sending",
+  "exchangeAuthorizationCodeWithAccess: body: required in ours only: client_id, grant_type": "OAuth 2.0 (RFC 6749 4.1.3, 6) requires both in a token request",
+  "exchangeAuthorizationCodeWithAccess: body: properties only in ours: refresh_token": "the refresh grant (RFC 6749 6), which the spec's form does not list",
+  "exchangeAuthorizationCodeWithAccess: body: property client_id is boolean in the spec, string in ours": "a client id is a string (RFC 6749 2.2); the spec's boolean cannot identify a client",
+  "exchangeAuthorizationCodeWithAccess: response 200: properties only in ours: refresh_token": "the refresh token that the refresh grant needs (RFC 6749 5.1)",
+  "getAccountStatusbyUserToken: response 200: properties only in the spec: createdAt, directory, directoryId, status, updatedAt":
+    "the declaration reads the status fields the answer needs; the others are accepted when present (open object)",
+  "getAccountStatusbyId: response 200: properties only in the spec: createdAt, directory, directoryId, status, updatedAt":
+    "the declaration reads the status fields the answer needs; the others are accepted when present (open object)",
+  "getAccountSession: response 200: properties only in ours: sessionvalue1, sessionvalue2": "the session values the update writes, read back",
+  "updateAccountSession: response 200: properties only in ours: sessionvalue1, sessionvalue2": "the session values the update writes, read back",
+  "validateOAuthAccessToken: response 200: properties only in ours: userId, active, createdAt, updatedAt": "who the access token acts for: what a resource server validating it needs",
+  "renewMeterPointConsent: response 200: properties only in the spec: active, applications, createdAt, status, updatedAt, userId":
+    "the spec's 200 here is the user model (copied from another operation); the answer is the consent record",
+  "renewMeterPointConsent: response 200: properties only in ours: valid, mpxn, isVerified, isValidUntil": "the consent record (see above)",
+  "revokeMeterPointConsent: response 200: properties only in the spec: active, applications, createdAt, status, updatedAt, userId":
+    "the spec's 200 here is the user model (copied from another operation); the answer is the consent record",
+  "revokeMeterPointConsent: response 200: properties only in ours: valid, mpxn, isVerified, isValidUntil": "the consent record (see above)",
   "tokencheck: response 401 only in ours": "a bad token must be refused somehow; the server answers 401 {\"error\":\"Access denied\"}",
   "newToken: response 401 only in ours": "a bad token must be refused somehow; the server answers 401 {\"error\":\"Access denied\"}",
   "deleteToken: response 400: properties only in ours: error":
@@ -346,7 +344,7 @@ for (const [p, item] of Object.entries(swagger.paths as Json)) {
   for (const [method, op] of Object.entries(item as Json)) {
     if (!methods.has(method)) continue
     const route = `${method.toUpperCase()} ${p}`
-    const id: string = (op as Json).operationId ?? route
+    const id: string = (op as Json).operationId ?? unnamed[route] ?? route
     if (outOfScope.has(id)) {
       skipped++
       console.log(`skip     ${route} (${id}): not declared yet`)

@@ -177,6 +177,30 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import * as Auth from "../src/services/Auth.js"
 import * as Session from "../src/services/Session.js"
 import { GlowmarktApi } from "../src/schema/GlowmarktApi.js"
+import * as Accounts from "../src/services/Accounts.js"
+import * as Consent from "../src/services/Consent.js"
+import * as OAuth from "../src/services/OAuth.js"
+import * as Tokens from "../src/services/Tokens.js"
+
+/** The services beyond Users and Auth. */
+interface More {
+  readonly accounts: Accounts.Service
+  readonly tokens: Tokens.Service
+  readonly oauth: OAuth.Service
+  readonly consent: Consent.Service
+}
+const more = Effect.all({ accounts: Accounts.Accounts, tokens: Tokens.Tokens, oauth: OAuth.OAuth, consent: Consent.Consent })
+
+/** A session whose token is always "jwt" and that cannot log in again. */
+const asUser = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.provideService(self, Session.UserSession, {
+    applicationId: "app-1" as any,
+    token: Effect.succeed(Redacted.make("jwt") as any),
+    expiresAt: Effect.succeedNone,
+    invalidate: () => Effect.void,
+    canLogInAgain: false
+  })
+const mpan = "1200023305967"
 
 const declared = new Map<string, ReadonlyArray<string>>()
 for (const item of Object.values(OpenApi.fromApi(GlowmarktApi).paths)) {
@@ -189,7 +213,7 @@ for (const item of Object.values(OpenApi.fromApi(GlowmarktApi).paths)) {
 }
 
 const pwd = Redacted.make("pw-x")
-const operations: Record<string, (u: Users.Service, a: Auth.Service) => Effect.Effect<unknown, { _tag: string }, any>> = {
+const operations: Record<string, (u: Users.Service, a: Auth.Service, m: More) => Effect.Effect<unknown, { _tag: string }, any>> = {
   addUser: (u) => u.register({ name: "A", username: "a@b.co", email: "a@b.co", password: pwd }),
   generateUserVerificationToken: (u) => u.requestVerificationCode({ username: "a@b.co", password: pwd }),
   verifyUser: (u) => u.verify({ username: "a@b.co", password: pwd, code: "1234" }),
@@ -212,7 +236,37 @@ const operations: Record<string, (u: Users.Service, a: Auth.Service) => Effect.E
   usernamelogin: (_, a) => a.login({ username: "a@b.co", password: pwd }),
   tokencheck: (_, a) => a.check(Redacted.make("jwt")),
   newToken: (_, a) => a.renew(Redacted.make("jwt")),
-  deleteToken: (_, a) => a.revoke(Redacted.make("jwt"))
+  deleteToken: (_, a) => a.revoke(Redacted.make("jwt")),
+  getAccounts: (_, __, m) => m.accounts.list(),
+  addAccount: (_, __, m) => m.accounts.add({ username: "a@b.co", directoryId: "dir-1" }),
+  getAccountbyId: (_, __, m) => m.accounts.get("acc-1"),
+  updateAccount: (_, __, m) => m.accounts.update({ accountId: "acc-1", name: "A" }),
+  deleteAccount: (_, __, m) => m.accounts.delete("acc-1"),
+  getAccountStatusbyId: (_, __, m) => m.accounts.status("acc-1"),
+  getAccountStatusbyUserToken: (_, __, m) => asUser(m.accounts.ownStatus()),
+  userChangePassWord: (_, __, m) => asUser(m.accounts.changePassword({ oldPassword: pwd, newPassword: Redacted.make("pw-new-1") })),
+  userChangeEmail: (_, __, m) => asUser(m.accounts.changeEmail("b@b.co")),
+  userChangeName: (_, __, m) => asUser(m.accounts.changeName("B")),
+  addMobileAppToken: (_, __, m) => asUser(m.accounts.addMobileAppToken({ accountId: "acc-1", token: "push-1" })),
+  removeMobileAppToken: (_, __, m) => asUser(m.accounts.removeMobileAppToken({ accountId: "acc-1", token: "push-1" })),
+  getAccountProfile: (_, __, m) => asUser(m.accounts.profileNames()),
+  addAccountProfile: (_, __, m) => asUser(m.accounts.putProfile({ profileName: "DashBoard" })),
+  getAccountProfilebyProfileName: (_, __, m) => asUser(m.accounts.getProfile("DashBoard")),
+  getAccountSession: (_, __, m) => asUser(m.accounts.getSession()),
+  updateAccountSession: (_, __, m) => asUser(m.accounts.updateSession({ sessionvalue1: "x" })),
+  getTokenOfUser: (_, __, m) => asUser(m.tokens.list()),
+  deleteTokenById: (_, __, m) => asUser(m.tokens.revoke("tok-1")),
+  generateOAuthorizationCode: (_, __, m) => m.oauth.authorize({ username: "a@b.co", password: pwd, applicationId: "app-1" }),
+  exchangeAuthorizationCodeWithAccess: (_, __, m) =>
+    m.oauth.exchange({ code: Redacted.make("code-1"), clientId: "app-1" }),
+  validateOAuthAccessToken: (_, __, m) => m.oauth.validate(Redacted.make("access-1")),
+  getUserMeterPointVerificationConsentStatus: (_, __, m) => asUser(m.consent.own.status()),
+  getMeterPointConsentRenewal: (_, __, m) => asUser(m.consent.own.renewals(mpan)),
+  renewMeterPointConsent: (_, __, m) => asUser(m.consent.own.renew(mpan)),
+  getMeterPointConsentRevocation: (_, __, m) => asUser(m.consent.own.revocations(mpan)),
+  revokeMeterPointConsent: (_, __, m) => asUser(m.consent.own.revoke(mpan)),
+  renewMeterPointConsentBulk: (_, __, m) => asUser(m.consent.own.renewAll([mpan, "1234567"])),
+  renewMeterPointConsentRevokeBulk: (_, __, m) => asUser(m.consent.own.revokeAll([mpan]))
 }
 
 /** What a 401 means, by who was refused: the admin credential, the username and password, or the user's token. */
@@ -230,7 +284,37 @@ const unauthorized: Record<string, string> = {
   usernamelogin: "InvalidCredentialsError",
   tokencheck: "TokenRejectedError",
   newToken: "TokenRejectedError",
-  deleteToken: "TokenRejectedError"
+  deleteToken: "TokenRejectedError",
+  getAccounts: "AccessDeniedError",
+  addAccount: "AccessDeniedError",
+  getAccountbyId: "AccessDeniedError",
+  updateAccount: "AccessDeniedError",
+  deleteAccount: "AccessDeniedError",
+  getAccountStatusbyId: "AccessDeniedError",
+  getAccountStatusbyUserToken: "TokenRejectedError",
+  userChangePassWord: "TokenRejectedError",
+  userChangeEmail: "TokenRejectedError",
+  userChangeName: "TokenRejectedError",
+  addMobileAppToken: "TokenRejectedError",
+  removeMobileAppToken: "TokenRejectedError",
+  getAccountProfile: "TokenRejectedError",
+  addAccountProfile: "TokenRejectedError",
+  getAccountProfilebyProfileName: "TokenRejectedError",
+  getAccountSession: "TokenRejectedError",
+  updateAccountSession: "TokenRejectedError",
+  getTokenOfUser: "TokenRejectedError",
+  deleteTokenById: "TokenRejectedError",
+  generateOAuthorizationCode: "InvalidCredentialsError",
+  // The client id (the application) was refused.
+  exchangeAuthorizationCodeWithAccess: "AccessDeniedError",
+  validateOAuthAccessToken: "TokenRejectedError",
+  getUserMeterPointVerificationConsentStatus: "TokenRejectedError",
+  getMeterPointConsentRenewal: "TokenRejectedError",
+  renewMeterPointConsent: "TokenRejectedError",
+  getMeterPointConsentRevocation: "TokenRejectedError",
+  revokeMeterPointConsent: "TokenRejectedError",
+  renewMeterPointConsentBulk: "TokenRejectedError",
+  renewMeterPointConsentRevokeBulk: "TokenRejectedError"
 }
 
 const bodies: Record<string, readonly [Answer, string]> = {
@@ -240,10 +324,26 @@ const bodies: Record<string, readonly [Answer, string]> = {
   "500": [json(500, { error: "An error has occurred" }), "ServerError"]
 }
 
-const contract400 = new Set(Object.keys(operations).filter((o) => !["getUserbyUsername", "getUserbyId", "deleteUserbyId"].includes(o)))
+/** The operations whose contract declares no 400. */
+const no400 = [
+  "getUserbyUsername",
+  "getUserbyId",
+  "deleteUserbyId",
+  "getAccounts",
+  "getAccountbyId",
+  "getAccountStatusbyId",
+  "getAccountStatusbyUserToken",
+  "addMobileAppToken",
+  "removeMobileAppToken",
+  "getAccountProfile",
+  "getAccountProfilebyProfileName",
+  "getAccountSession"
+]
+const contract400 = new Set(Object.keys(operations).filter((o) => !no400.includes(o)))
 
 describe("every operation, every declared status", () => {
-  it("the declaration names the 14 operations", () => {
+  it("the declaration names the 43 operations", () => {
+    expect(declared.size).toBe(43)
     expect([...declared.keys()].sort()).toEqual(Object.keys(operations).sort())
   })
   for (const [operation, statuses] of declared) {
@@ -259,8 +359,8 @@ describe("every operation, every declared status", () => {
             ? unauthorized[operation]!
             : declaredTag
           const server = yield* scripted(() => answer)
-          const error = yield* Effect.all([Users.Users, Auth.Auth]).pipe(
-            Effect.flatMap(([u, a]) => operations[operation]!(u, a)),
+          const error = yield* Effect.all([Users.Users, Auth.Auth, more]).pipe(
+            Effect.flatMap(([u, a, m]) => operations[operation]!(u, a, m)),
             Credentials.withAdmin(admin),
             Effect.flip,
             Effect.provide(clientLayer({ baseUrl: server.baseUrl, retry: { times: 0 } }))

@@ -23,6 +23,8 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
+import { AccountAdminGroup, AccountSessionGroup } from "./AccountApi.js"
+import { ConsentGroup } from "./ConsentApi.js"
 import { ApplicationId, UserIdPathParam, Username } from "./Identifiers.js"
 import {
   AddUserReq,
@@ -41,6 +43,7 @@ import {
   VerifyUserReq,
   VerifyUserRes
 } from "./Models.js"
+import { OAuthAccessGroup, OAuthPublicGroup, UserTokensGroup } from "./TokenApi.js"
 import {
   WireAccessDeniedBody,
   WireBadRequestBody,
@@ -198,6 +201,8 @@ export class SessionGroup extends HttpApiGroup.make("session")
   )
 {}
 
+const adminAlternatives = [{ appKeys: [] }, { applicationId: [], orgAppKeys: [] }, { applicationId: [], devUserToken: [] }]
+
 /**
  * The spec's security schemes, under the spec's names.
  *
@@ -209,7 +214,9 @@ export const securitySchemes = {
   orgAppKeys: { type: "http", scheme: "basic" },
   applicationId: { type: "apiKey", in: "header", name: "applicationId" },
   devUserToken: { type: "apiKey", in: "header", name: "token" },
-  userToken: { type: "apiKey", in: "header", name: "token" }
+  userToken: { type: "apiKey", in: "header", name: "token" },
+  userId: { type: "apiKey", in: "header", name: "userId" },
+  oAccessAuthToken: { type: "apiKey", in: "header", name: "token" }
 } as const
 
 /**
@@ -220,14 +227,40 @@ export const securitySchemes = {
  * @category constants
  * @since 0.1.0
  */
-export const securityOf: Record<"public" | "admin" | "session", ReadonlyArray<Readonly<Record<string, ReadonlyArray<string>>>>> = {
+export const securityOf: Record<string, ReadonlyArray<Readonly<Record<string, ReadonlyArray<string>>>>> = {
   public: [],
-  admin: [{ appKeys: [] }, { applicationId: [], orgAppKeys: [] }, { applicationId: [], devUserToken: [] }],
-  session: [{ applicationId: [], userToken: [] }]
+  admin: adminAlternatives,
+  session: [{ applicationId: [], userToken: [] }],
+  accountAdmin: adminAlternatives,
+  accountSession: [{ applicationId: [], userToken: [] }],
+  userTokens: [{ applicationId: [], userToken: [] }],
+  oauthPublic: [],
+  oauthAccess: [{ oAccessAuthToken: [] }],
+  consent: [
+    { appKeys: [], userId: [] },
+    { applicationId: [], orgAppKeys: [], userId: [] },
+    { applicationId: [], devUserToken: [], userId: [] },
+    { applicationId: [], userToken: [] }
+  ]
+}
+
+/**
+ * Operations whose alternatives in the spec differ from their group's: the generated document
+ * carries the spec's. The simulator keeps to the group's, which are stricter here: without an
+ * `applicationId` (or a token) the spec's lone alternatives name no application or no user.
+ */
+const securityOfOperation: Record<string, ReadonlyArray<Readonly<Record<string, ReadonlyArray<string>>>>> = {
+  deleteAccount: [{ orgAppKeys: [] }, { devUserToken: [] }, { appKeys: [] }],
+  userChangePassWord: [{ userToken: [] }, { applicationId: [] }],
+  getAccountStatusbyUserToken: [{ userToken: [] }, { applicationId: [] }]
 }
 
 /** Operations whose body the spec marks required; every other body is optional there. */
-const requiredBodies: ReadonlySet<string> = new Set(["usernamelogin"])
+const requiredBodies: ReadonlySet<string> = new Set([
+  "usernamelogin",
+  "generateOAuthorizationCode",
+  "exchangeAuthorizationCodeWithAccess"
+])
 
 type Json = Record<string, any>
 
@@ -258,7 +291,7 @@ const specDocument = (spec: Json): Json => {
   for (const [path, item] of Object.entries(spec.paths as Json)) {
     const ops: Json = {}
     for (const [method, op] of Object.entries(item as Json)) {
-      const group = (op.tags?.[0] ?? "public") as keyof typeof securityOf
+      const group = String(op.tags?.[0] ?? "public")
       const name = String(op.operationId).split(".").pop()!
       const responses: Json = { ...op.responses }
       const badRequest = responses["400"]?.content?.["application/json"]?.schema
@@ -276,7 +309,7 @@ const specDocument = (spec: Json): Json => {
       }
       ops[method] = {
         ...op,
-        security: securityOf[group] ?? [],
+        security: securityOfOperation[name] ?? securityOf[group] ?? [],
         responses,
         ...(op.requestBody === undefined ? {} : { requestBody: { ...op.requestBody, required: requiredBodies.has(name) } })
       }
@@ -303,6 +336,12 @@ export class GlowmarktApi extends HttpApi.make("glowmarkt")
   .add(PublicGroup)
   .add(AdminGroup)
   .add(SessionGroup)
+  .add(AccountAdminGroup)
+  .add(AccountSessionGroup)
+  .add(UserTokensGroup)
+  .add(OAuthPublicGroup)
+  .add(OAuthAccessGroup)
+  .add(ConsentGroup)
   .prefix(basePath)
   .annotate(OpenApi.Transform, specDocument)
 {}

@@ -1,5 +1,6 @@
 /**
- * The whole client in one layer: `Users` and `Auth` on one set of derived clients.
+ * The whole client in one layer: `Users`, `Auth`, `Accounts`, `Tokens`, `OAuth` and `Consent` on
+ * one set of derived clients.
  *
  * ```ts
  * const GlowmarktLive = Glowmarkt.layer.pipe(
@@ -14,21 +15,34 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Accounts from "./Accounts.js"
 import * as Auth from "./Auth.js"
+import * as Consent from "./Consent.js"
 import type { GlowmarktConfig } from "./GlowmarktConfig.js"
 import { makeClients } from "./internal/client.js"
+import * as OAuth from "./OAuth.js"
+import * as Tokens from "./Tokens.js"
 import * as Users from "./Users.js"
 
 /**
- * `Users` and `Auth`, on `GlowmarktConfig` and an `HttpClient`.
+ * `Users`, `Auth`, `Accounts`, `Tokens`, `OAuth` and `Consent`, on `GlowmarktConfig` and an
+ * `HttpClient`.
  *
  * @category layers
  * @since 0.1.0
  */
-export const layer: Layer.Layer<Users.Users | Auth.Auth, never, GlowmarktConfig | HttpClient.HttpClient> = Layer
+export const layer: Layer.Layer<
+  Users.Users | Auth.Auth | Accounts.Accounts | Tokens.Tokens | OAuth.OAuth | Consent.Consent,
+  never,
+  GlowmarktConfig | HttpClient.HttpClient
+> = Layer
   .scopedContext(
     Effect.map(makeClients, (clients) =>
       Context.make(Users.Users, Users.fromClients(clients)).pipe(
-        Context.add(Auth.Auth, Auth.fromClients(clients))
+        Context.add(Auth.Auth, Auth.fromClients(clients)),
+        Context.add(Accounts.Accounts, Accounts.fromClients(clients)),
+        Context.add(Tokens.Tokens, Tokens.fromClients(clients)),
+        Context.add(OAuth.OAuth, OAuth.fromClients(clients)),
+        Context.add(Consent.Consent, Consent.fromClients(clients))
       ))
   )

@@ -21,7 +21,8 @@ import * as Schema from "effect/Schema"
 import * as GlowmarktApi from "../schema/GlowmarktApi.js"
 
 /**
- * The operationIds of the User System, read off the HttpApi declaration.
+ * The operationIds of the User System: read off the HttpApi declaration, so an operation added
+ * there can have faults at once.
  *
  * @category models
  * @since 0.1.0

@@ -130,6 +130,17 @@ export interface UserSnapshot {
   readonly accounts: ReadonlyArray<{ readonly accountId: string; readonly applicationId: string; readonly active: boolean }>
   /** The kinds of code currently pending (neither used, expired nor voided). */
   readonly pendingCodes: ReadonlyArray<Inbox.MessageKind>
+  /** The user's meter points, with whether consent holds now and how many renewals and revocations each had. */
+  readonly meterPoints: ReadonlyArray<{
+    readonly mpxn: string
+    readonly mpxnKey: "mpan" | "mprn"
+    readonly consented: boolean
+    readonly isValidUntil: Date | undefined
+    readonly renewals: number
+    readonly revocations: number
+  }>
+  /** The user's tokens that are neither revoked nor expired (JWTs and OAuth), by id. */
+  readonly tokens: ReadonlyArray<{ readonly tokenId: string; readonly framework: "jwt" | "oauth"; readonly expiresAt: Date }>
   readonly createdAt: Date
   readonly updatedAt: Date
 }
@@ -235,7 +246,7 @@ const originOf = (address: HttpServer.Address): string => {
   return `http://${host}:${address.port}`
 }
 
-const snapshot = ({ accounts, user }: State.UserView): UserSnapshot => ({
+const snapshot = (state: State.UserSystem, now: number) => ({ accounts, user }: State.UserView): UserSnapshot => ({
   userId: user.userId,
   directoryId: user.directoryId,
   username: user.username,
@@ -245,6 +256,19 @@ const snapshot = ({ accounts, user }: State.UserView): UserSnapshot => ({
   hasPassword: user.passwordHash !== undefined,
   accounts: accounts.map(({ accountId, active, applicationId }) => ({ accountId, applicationId, active })),
   pendingCodes: (Object.keys(user.codes) as Array<Inbox.MessageKind>).sort(),
+  meterPoints: state.consentsOf(user.userId).map((r) => ({
+    mpxn: r.mpxn,
+    mpxnKey: r.mpxnKey,
+    consented: r.isValidUntil !== undefined && r.isValidUntil > now,
+    isValidUntil: r.isValidUntil === undefined ? undefined : new Date(r.isValidUntil),
+    renewals: r.renewals.length,
+    revocations: r.revocations.length
+  })),
+  tokens: state.listTokens(user.userId, now).map((t) => ({
+    tokenId: t.tokenId,
+    framework: t.framework,
+    expiresAt: new Date(t.expiresAt)
+  })),
   createdAt: new Date(user.createdAt),
   updatedAt: new Date(user.updatedAt)
 })
@@ -309,13 +333,13 @@ export const make = (
         Effect.flatMap(Effect.orDie(validateFaults(config)), (valid) => Effect.sync(() => faults.set(valid))),
       requests: Effect.sync(() => recorder.requests()),
       clearRequests: Effect.sync(() => recorder.clearRequests()),
-      users: Effect.sync(() => state.listUsers().map(snapshot)),
+      users: Effect.map(clock.currentTimeMillis, (now) => state.listUsers().map(snapshot(state, now))),
       user: (username) =>
-        Effect.sync(() => {
+        Effect.map(clock.currentTimeMillis, (now) => {
           const wanted = username.trim().toLowerCase()
           return Option.fromNullable(
             state.listUsers().find((v) => v.user.username === wanted && v.user.directoryId === info.directoryId)
-          ).pipe(Option.map(snapshot))
+          ).pipe(Option.map(snapshot(state, now)))
         })
     }
 

@@ -6,6 +6,7 @@
  */
 export * as BulkImport from "./BulkImport.js"
 export * as CodeSource from "./CodeSource.js"
+export * as Offboarding from "./Offboarding.js"
 export * as Onboarding from "./Onboarding.js"
 export * as Provisioning from "./Provisioning.js"
 export * as CodePolicy from "./CodePolicy.js"

@@ -42,7 +42,7 @@ export const recognised: ReadonlyArray<Recognised> = [
   {
     error: "UnknownUserError",
     pattern: /user not found|no such user|unknown user/i,
-    seen: "`user not found`: the simulator (POST and PUT /user/resetpassword)"
+    seen: "`user not found`: the simulator (POST and PUT /user/resetpassword; POST /account for a username not in the directory)"
   },
   {
     error: "CodeRejectedError",
@@ -54,13 +54,14 @@ export const recognised: ReadonlyArray<Recognised> = [
     error: "CodeRejectedError",
     reason: "expired",
     pattern: /expired/i,
-    seen: "`token expired`: the simulator"
+    seen: "`token expired`: the simulator; `authorization code expired, request a new one`: the simulator (POST /auth/oauth/access)"
   },
   {
     error: "CodeRejectedError",
     reason: "noPendingCode",
     pattern: /no valid token|no pending|request a new/i,
-    seen: "`no valid token, request a new one`: the simulator"
+    seen: "`no valid token, request a new one`: the simulator; `no valid authorization code, request a new one` and " +
+      "`no valid refresh token, request a new authorization code`: the simulator (POST /auth/oauth/access, a used or unknown code or refresh token)"
   },
   {
     error: "CodeRejectedError",

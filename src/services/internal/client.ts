@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { basePath, GlowmarktApi } from "../../schema/GlowmarktApi.js"
-import type { ApplicationId, AuthToken } from "../../schema/Identifiers.js"
+import type { ApplicationId, AuthToken, UserId } from "../../schema/Identifiers.js"
 import { AdminAuth, applyAdmin } from "../Credentials.js"
 import { GlowmarktConfig } from "../GlowmarktConfig.js"
 import { withProbe } from "./call.js"
@@ -24,6 +24,16 @@ import * as Deadlines from "./deadlines.js"
 export class SessionToken extends Context.Tag("effect-glowmarkt/internal/SessionToken")<SessionToken, {
   readonly applicationId: ApplicationId
   readonly token: AuthToken
+}>() {}
+
+/** The OAuth access token of the current `oauthAccess` call. Internal. */
+export class OAuthAccessToken extends Context.Tag("effect-glowmarkt/internal/OAuthAccessToken")<OAuthAccessToken, {
+  readonly token: Redacted.Redacted<string>
+}>() {}
+
+/** The user an admin `consent` call is for (the `userId` header). Internal. */
+export class ConsentUser extends Context.Tag("effect-glowmarkt/internal/ConsentUser")<ConsentUser, {
+  readonly userId: UserId
 }>() {}
 
 /**
@@ -60,7 +70,52 @@ export const makeClients = Effect.gen(function*() {
           HttpClientRequest.setHeaders(request, { applicationId, token: Redacted.value(token) })))
     )
   })
-  return { settings, deadlines, public: publicClient, admin: adminClient, session: sessionClient } as const
+  const adminHttp = withProbe(
+    HttpClient.mapRequestEffect(base, (request) => Effect.map(AdminAuth, (credential) => applyAdmin(credential)(request)))
+  )
+  const sessionHttp = withProbe(
+    HttpClient.mapRequestEffect(base, (request) =>
+      Effect.map(SessionToken, ({ applicationId, token }) =>
+        HttpClientRequest.setHeaders(request, { applicationId, token: Redacted.value(token) })))
+  )
+  const accountAdmin = yield* HttpApiClient.group(GlowmarktApi, { group: "accountAdmin", httpClient: adminHttp })
+  const accountSession = yield* HttpApiClient.group(GlowmarktApi, { group: "accountSession", httpClient: sessionHttp })
+  const userTokens = yield* HttpApiClient.group(GlowmarktApi, { group: "userTokens", httpClient: sessionHttp })
+  const oauthPublic = yield* HttpApiClient.group(GlowmarktApi, { group: "oauthPublic", httpClient: withProbe(base) })
+  const oauthAccess = yield* HttpApiClient.group(GlowmarktApi, {
+    group: "oauthAccess",
+    httpClient: withProbe(
+      HttpClient.mapRequestEffect(base, (request) =>
+        Effect.map(OAuthAccessToken, ({ token }) => HttpClientRequest.setHeader(request, "token", Redacted.value(token))))
+    )
+  })
+  // The consent operations, twice: as an admin for a user (`userId` header), and as the user.
+  const consentAsAdmin = yield* HttpApiClient.group(GlowmarktApi, {
+    group: "consent",
+    httpClient: withProbe(
+      HttpClient.mapRequestEffect(base, (request) =>
+        Effect.zipWith(
+          AdminAuth,
+          ConsentUser,
+          (credential, { userId }) => HttpClientRequest.setHeader(applyAdmin(credential)(request), "userId", userId)
+        ))
+    )
+  })
+  const consentAsUser = yield* HttpApiClient.group(GlowmarktApi, { group: "consent", httpClient: sessionHttp })
+  return {
+    settings,
+    deadlines,
+    public: publicClient,
+    admin: adminClient,
+    session: sessionClient,
+    accountAdmin,
+    accountSession,
+    userTokens,
+    oauthPublic,
+    oauthAccess,
+    consentAsAdmin,
+    consentAsUser
+  } as const
 })
 
 /** The derived clients. */

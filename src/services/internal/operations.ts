@@ -82,7 +82,52 @@ export const policies = {
   newToken: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
   // The spec's 400 for deleteToken is `{"valid": false}`: the token was not accepted.
   deleteToken: { replay: "idempotent", badRequest: ["TokenRejectedError"], unauthorized: "TokenRejectedError" },
-  updateUsernameUserId: { replay: "idempotent", badRequest: ["UsernameTakenError"], unauthorized: "TokenRejectedError" }
+  updateUsernameUserId: { replay: "idempotent", badRequest: ["UsernameTakenError"], unauthorized: "TokenRejectedError" },
+  // Accounts, as an administrator. Adding an account for a user who already has one in the
+  // application answers that account: a replay finds what the lost attempt made.
+  getAccounts: { replay: "idempotent", badRequest: [], unauthorized: "AccessDeniedError" },
+  addAccount: { replay: "idempotent", badRequest: ["UnknownUserError"], unauthorized: "AccessDeniedError" },
+  getAccountbyId: { replay: "idempotent", badRequest: [], unauthorized: "AccessDeniedError" },
+  updateAccount: { replay: "idempotent", badRequest: [], unauthorized: "AccessDeniedError" },
+  deleteAccount: { replay: "idempotent", badRequest: [], unauthorized: "AccessDeniedError" },
+  getAccountStatusbyId: { replay: "idempotent", badRequest: [], unauthorized: "AccessDeniedError" },
+  // The user's own account. A password change replayed after it succeeded would present the old
+  // password again and be refused: it is sent once.
+  userChangePassWord: { replay: "once", badRequest: [], unauthorized: "TokenRejectedError" },
+  userChangeEmail: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  userChangeName: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  getAccountStatusbyUserToken: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  addMobileAppToken: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  removeMobileAppToken: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  getAccountProfile: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  // A profile is overwritten whole: sending it twice leaves the same profile.
+  addAccountProfile: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  getAccountProfilebyProfileName: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  getAccountSession: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  updateAccountSession: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  // The user's tokens.
+  getTokenOfUser: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  deleteTokenById: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  // OAuth. A code request is a login (another code, the first stays valid until it expires);
+  // an exchange uses its code or refresh token up, so a replay after success is refused: once.
+  generateOAuthorizationCode: { replay: "idempotent", badRequest: [], unauthorized: "InvalidCredentialsError" },
+  exchangeAuthorizationCodeWithAccess: {
+    replay: "once",
+    badRequest: ["CodeRejectedError"],
+    unauthorized: "AccessDeniedError"
+  },
+  validateOAuthAccessToken: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  // Meter point consent. Each renewal and revocation is a record in the meter point's history:
+  // a replay would add a second one, so they are sent once. The 401 is the user's token when
+  // the call is made as the user; the `Consent` service reports it as `AccessDeniedError` when
+  // the call was made with an admin credential.
+  getUserMeterPointVerificationConsentStatus: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  getMeterPointConsentRenewal: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  renewMeterPointConsent: { replay: "once", badRequest: [], unauthorized: "TokenRejectedError" },
+  getMeterPointConsentRevocation: { replay: "idempotent", badRequest: [], unauthorized: "TokenRejectedError" },
+  revokeMeterPointConsent: { replay: "once", badRequest: [], unauthorized: "TokenRejectedError" },
+  renewMeterPointConsentBulk: { replay: "once", badRequest: [], unauthorized: "TokenRejectedError" },
+  renewMeterPointConsentRevokeBulk: { replay: "once", badRequest: [], unauthorized: "TokenRejectedError" }
 } as const satisfies Record<OperationId, Policy>
 
 /** The policies' type, by operation. */

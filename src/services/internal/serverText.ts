@@ -54,13 +54,21 @@ export const secretsOf = (request: HttpClientRequest.HttpClientRequest | undefin
     try {
       const json: unknown = JSON.parse(new TextDecoder().decode(body.body))
       if (typeof json === "object" && json !== null) {
-        for (const field of ["password", "newPassword", "token"]) {
+        for (const field of ["password", "newPassword", "oldPassword", "token"]) {
           const value = (json as Record<string, unknown>)[field]
           if (typeof value === "string") out.push(value)
         }
       }
     } catch {
       // not JSON after all: nothing to find in it
+    }
+  }
+  // The OAuth exchange is form-encoded: its code, refresh token and client secret are secrets.
+  if (body._tag === "Uint8Array" && body.contentType.includes("x-www-form-urlencoded")) {
+    const form = new URLSearchParams(new TextDecoder().decode(body.body))
+    for (const field of ["code", "refresh_token", "client_secret"]) {
+      const value = form.get(field)
+      if (value !== null) out.push(value)
     }
   }
   return out

@@ -30,6 +30,7 @@ import { WireAccessDenied } from "../../schema/WireErrors.js"
 import type { InboxService } from "../Inbox.js"
 import type { CheckedToken, UserSystem, UserView } from "./state.js"
 import { messages } from "./state.js"
+import { type ConsentSubject, groups } from "./moreHandlers.js"
 
 /** The checked token of the current `session` request. @internal */
 export const currentSession: FiberRef.FiberRef<CheckedToken | undefined> = FiberRef.unsafeMake<CheckedToken | undefined>(
@@ -40,6 +41,11 @@ export const currentSession: FiberRef.FiberRef<CheckedToken | undefined> = Fiber
 export const currentAdminApplication: FiberRef.FiberRef<string | undefined> = FiberRef.unsafeMake<string | undefined>(
   undefined
 )
+
+/** Who the current `consent` request is for. @internal */
+export const currentConsentSubject: FiberRef.FiberRef<ConsentSubject | undefined> = FiberRef.unsafeMake<
+  ConsentSubject | undefined
+>(undefined)
 
 /** What the handlers work on. @internal */
 export interface Core {
@@ -212,5 +218,6 @@ export const layer = (core: Core): Layer.Layer<HttpApi.Api, never, HttpApiBuilde
           return valid
         }), atomic))
 
-  return HttpApiBuilder.api(GlowmarktApi).pipe(Layer.provide([Public, Admin, Session]))
+  const more = groups(core, { session: currentSession, admin: currentAdminApplication, consent: currentConsentSubject })
+  return HttpApiBuilder.api(GlowmarktApi).pipe(Layer.provide([Public, Admin, Session, ...more]))
 }

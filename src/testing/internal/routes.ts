@@ -19,6 +19,8 @@ export interface RouteInfo {
   readonly hasPayload: boolean
   /** The operation declares a 400 answer; when it does not, a request it cannot read is a 404. */
   readonly declaresBadRequest: boolean
+  /** The payload is a form (`application/x-www-form-urlencoded`), not JSON. */
+  readonly form: boolean
 }
 
 interface Route extends RouteInfo {
@@ -45,7 +47,9 @@ const routes: ReadonlyArray<Route> = (() => {
         operationId: endpoint.name,
         group: group.identifier,
         hasPayload: Option.isSome(endpoint.payloadSchema),
-        declaresBadRequest: errors.some((e) => HttpApiSchema.getStatusErrorAST(e) === 400)
+        declaresBadRequest: errors.some((e) => HttpApiSchema.getStatusErrorAST(e) === 400),
+        form: Option.isSome(endpoint.payloadSchema) &&
+          HttpApiSchema.getEncoding(endpoint.payloadSchema.value.ast).kind === "UrlParams"
       })
     }
   })
@@ -53,11 +57,12 @@ const routes: ReadonlyArray<Route> = (() => {
   return out.sort((a, b) => Number(b.static) - Number(a.static))
 })()
 
-const info = ({ declaresBadRequest, group, hasPayload, operationId }: Route): RouteInfo => ({
+const info = ({ declaresBadRequest, form, group, hasPayload, operationId }: Route): RouteInfo => ({
   operationId,
   group,
   hasPayload,
-  declaresBadRequest
+  declaresBadRequest,
+  form
 })
 
 /** The operation (and its group) of a request, if it is one of the API's. @internal */

@@ -16,6 +16,11 @@ export interface Grant {
   readonly application: string | undefined
   /** The user's checked token (session operations). */
   readonly session: CheckedToken | undefined
+  /**
+   * The user the request is about, for the alternatives that name one: the `userId` header
+   * (a user with an account in the granted application), or the user of the token.
+   */
+  readonly subject: { readonly userId: string; readonly applicationId: string } | undefined
 }
 
 const header = (request: HttpServerRequest.HttpServerRequest, name: string): string | undefined => {
@@ -31,7 +36,7 @@ export const authorize = (
   now: number
 ): Grant | undefined => {
   const alternatives = securityOf[group as keyof typeof securityOf] ?? []
-  if (alternatives.length === 0) return { application: undefined, session: undefined }
+  if (alternatives.length === 0) return { application: undefined, session: undefined, subject: undefined }
   const headers = {
     authorization: header(request, "authorization"),
     applicationId: header(request, "applicationid"),
@@ -50,7 +55,14 @@ export const authorize = (
       application = granted.application ?? application
       session = granted.session ?? session
     }
-    if (satisfied) return { application, session }
+    if (!satisfied) continue
+    if ("userId" in alternative) {
+      const userId = header(request, "userid")
+      if (application === undefined || userId === undefined || !state.userInApp(application, userId)) continue
+      return { application, session, subject: { userId, applicationId: application } }
+    }
+    const subject = session === undefined ? undefined : { userId: session.claims.sub, applicationId: session.claims.applicationId }
+    return { application, session, subject }
   }
   return undefined
 }

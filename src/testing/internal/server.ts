@@ -346,7 +346,9 @@ const checkBody = (
   const length = header(request, "content-length")
   const chunked = header(request, "transfer-encoding") !== undefined
   if (length !== undefined && Number(length) > maxBodyBytes) return Effect.succeed(tooLarge())
-  if (!chunked && (length === undefined || Number(length) === 0)) return Effect.succeed(undefined)
+  if (!chunked && (length === undefined || Number(length) === 0)) {
+    return Effect.succeed(route.form ? errorBody(400, messages.missingElements) : undefined)
+  }
   const source = nodeSource(request)
   const text = source === undefined || source.readableEnded
     ? request.text.pipe(
@@ -357,6 +359,11 @@ const checkBody = (
   return Effect.map(text, (text) =>
     text === undefined
       ? tooLarge()
+      : route.form
+      // A form endpoint reads only forms: JSON (or nothing) leaves its fields missing.
+      ? ((header(request, "content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")
+        ? undefined
+        : errorBody(400, messages.missingElements))
       : route.hasPayload && text.length > 0 && !isJson(header(request, "content-type"))
       ? errorBody(415, "unsupported media type: send application/json")
       : undefined)
@@ -410,9 +417,11 @@ export const makeApp = (options: {
         // satisfies authorises it, whatever else it carries (security.ts).
         const grant = Security.authorize(core.state, route.group, request, now)
         if (grant === undefined) return errorBody(401, messages.accessDenied)
+        const admin = route.group === "admin" || route.group === "accountAdmin"
         return yield* serve.pipe(
-          Effect.locally(Handlers.currentAdminApplication, route.group === "admin" ? grant.application : undefined),
-          Effect.locally(Handlers.currentSession, grant.session)
+          Effect.locally(Handlers.currentAdminApplication, admin ? grant.application : undefined),
+          Effect.locally(Handlers.currentSession, grant.session),
+          Effect.locally(Handlers.currentConsentSubject, route.group === "consent" ? grant.subject : undefined)
         )
       })
 

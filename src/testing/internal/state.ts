@@ -25,7 +25,15 @@ export const messages = {
   tooManyAttempts: "too many attempts, request a new token",
   notFound: "Not found",
   internalError: "An error has occurred",
-  tooManyRequests: "Too many requests"
+  tooManyRequests: "Too many requests",
+  accountNotFound: "account not found",
+  wrongOldPassword: "old password is incorrect",
+  weakPassword: "weak new password",
+  meterPointNotFound: "meter point not found",
+  consentTooLong: "consent can be extended to at most 18 months",
+  oauthCodeExpired: "authorization code expired, request a new one",
+  oauthCodeUsed: "no valid authorization code, request a new one",
+  invalidGrant: "no valid refresh token, request a new authorization code"
 } as const
 
 /** The two purposes of a 4-digit code, each with its own pending slot. @internal */
@@ -42,8 +50,8 @@ export interface UserRecord {
   readonly userId: string
   readonly directoryId: string
   username: string
-  readonly email: string | undefined
-  readonly name: string | undefined
+  email: string | undefined
+  name: string | undefined
   passwordHash: string | undefined
   status: "unverified" | "active"
   readonly createdAt: number
@@ -93,13 +101,83 @@ export interface CheckedToken {
   readonly developer: boolean
 }
 
+/** An issued token, as the token list shows it. @internal */
+export interface TokenEntry {
+  readonly userId: string
+  revoked: boolean
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly framework: "jwt" | "oauth"
+  readonly grantType: string
+  readonly accountId?: string | undefined
+}
+
+/** What an account keeps besides its link: a name, push tokens, profiles, a session. @internal */
+export interface AccountData {
+  name: string | undefined
+  readonly createdAt: number
+  updatedAt: number
+  readonly mobileTokens: Set<string>
+  readonly profiles: Map<string, { readonly profileName: string; readonly InformationAboutDashboard: unknown }>
+  session: { sessionvalue1?: string | undefined; sessionvalue2?: string | undefined }
+}
+
+interface OAuthCode {
+  readonly userId: string
+  readonly accountId: string
+  readonly applicationId: string
+  readonly expiresAt: number
+  used: boolean
+}
+
+interface RefreshToken {
+  readonly userId: string
+  readonly accountId: string
+  readonly applicationId: string
+  used: boolean
+}
+
+/** Who renewed or revoked a consent. @internal */
+export interface ConsentActor {
+  readonly userId: string
+  readonly applicationId: string
+}
+
+/** One meter point of a user, with its renewal and revocation history. @internal */
+export interface ConsentRecord {
+  readonly mpxn: string
+  readonly mpxnKey: "mpan" | "mprn"
+  /** Until when consent holds (milliseconds); `undefined` before the first renewal. */
+  isValidUntil: number | undefined
+  readonly renewals: Array<{
+    readonly id: string
+    readonly createdAt: number
+    readonly isValidUntil: number
+    readonly by: ConsentActor
+  }>
+  readonly revocations: Array<{ readonly id: string; readonly createdAt: number; readonly by: ConsentActor }>
+}
+
+/** How long an OAuth authorization code lives: codes are single-use and short-lived. @internal */
+export const oauthCodeTtlMillis = 10 * 60 * 1000
+
+/** The longest consent a renewal may give: 18 months (counted as 548 days). @internal */
+export const maxConsentMillis = 548 * 24 * 60 * 60 * 1000
+
 /** The developer token never expires within any test's horizon (1 January 2100). */
 const developerTokenExp = 4102444800
 
 const denied = () => new WireAccessDenied({ message: messages.accessDenied })
 
 /** The security schemes of the spec that the simulator's operations use. @internal */
-export type SecurityScheme = "appKeys" | "orgAppKeys" | "applicationId" | "devUserToken" | "userToken"
+export type SecurityScheme =
+  | "appKeys"
+  | "orgAppKeys"
+  | "applicationId"
+  | "devUserToken"
+  | "userToken"
+  | "oAccessAuthToken"
+  | "userId"
 
 /** The key id and secret of an `Authorization: Basic` header, if it is one. */
 const parseBasic = (authorization: string | undefined): { readonly keyId: string; readonly secret: string } | undefined => {
@@ -127,7 +205,14 @@ export class UserSystem {
   // or 100,000.
   private readonly userIdByName = new Map<string, string>()
   private readonly accountsByUser = new Map<string, Array<AccountRecord>>()
-  private readonly tokens = new Map<string, { userId: string; revoked: boolean }>()
+  private readonly tokens = new Map<string, TokenEntry>()
+  private readonly accountsById = new Map<string, AccountRecord>()
+  /** Accounts deleted by id, so that deleting one again answers as the first time did. */
+  private readonly deletedAccounts = new Map<string, { readonly applicationId: string; readonly userId: string }>()
+  private readonly accountData = new Map<string, AccountData>()
+  private readonly oauthCodes = new Map<string, OAuthCode>()
+  private readonly refreshTokens = new Map<string, RefreshToken>()
+  private readonly consents = new Map<string, Map<string, ConsentRecord>>()
 
   constructor(readonly settings: Settings) {
     this.prng = Prng.make(settings.seed, "state")
@@ -149,7 +234,7 @@ export class UserSystem {
       exp: developerTokenExp,
       jti
     })
-    this.tokens.set(jti, { userId: developerUserId, revoked: false })
+    this.tokens.set(jti, { userId: developerUserId, revoked: false, createdAt: 0, expiresAt: developerTokenExp * 1000, framework: "jwt", grantType: "password" })
     const applicationName = "Simulator demo application"
     this.applications.set(applicationId, { directoryId, organisationId, name: applicationName })
     this.seed = {
@@ -195,6 +280,7 @@ export class UserSystem {
     this.users.set(user.userId, user)
     this.userIdByName.set(UserSystem.nameKey(user.directoryId, user.username), user.userId)
     this.accountsByUser.set(user.userId, [account])
+    this.accountsById.set(account.accountId, account)
   }
 
   private application(applicationId: string) {
@@ -349,11 +435,17 @@ export class UserSystem {
     return Either.right({ ...this.issue(user.userId, account.accountId, req.applicationId, now), user })
   }
 
-  private issue(userId: string, accountId: string, applicationId: string, now: number) {
+  private issue(
+    userId: string,
+    accountId: string,
+    applicationId: string,
+    now: number,
+    kind: { readonly framework: "jwt" | "oauth"; readonly grantType: string } = { framework: "jwt", grantType: "password" }
+  ) {
     const iat = Math.floor(now / 1000)
     const jti = this.prng.uuid()
     const claims: Jwt.Claims = { sub: userId, accountId, applicationId, iat, exp: iat + this.settings.tokenLifetimeSeconds, jti }
-    this.tokens.set(jti, { userId, revoked: false })
+    this.tokens.set(jti, { userId, revoked: false, createdAt: now, expiresAt: claims.exp * 1000, accountId, ...kind })
     return { token: Jwt.encode(this.jwtSecret, claims), claims }
   }
 
@@ -442,6 +534,14 @@ export class UserSystem {
         if (checked === undefined || checked.developer !== (scheme === "devUserToken")) return undefined
         return scheme === "userToken" ? { application: applicationId, session: checked } : { application: applicationId }
       }
+      case "oAccessAuthToken": {
+        const checked = token === undefined ? undefined : this.checkOAuthToken(token, now)
+        return checked === undefined ? undefined : { application: checked.claims.applicationId, session: checked }
+      }
+      case "userId":
+        // A user the alternative's other schemes may act for: checked in security.ts, which
+        // knows the application they granted.
+        return {}
     }
   }
 
@@ -494,9 +594,279 @@ export class UserSystem {
     return Either.map(this.getUser(applicationId, userId), ({ user }) => {
       this.userIdByName.delete(UserSystem.nameKey(user.directoryId, user.username))
       this.users.delete(userId)
+      for (const account of this.accountsByUser.get(userId) ?? []) {
+        this.accountsById.delete(account.accountId)
+        this.accountData.delete(account.accountId)
+      }
       this.accountsByUser.delete(userId)
       for (const [jti, entry] of this.tokens) if (entry.userId === userId) this.tokens.delete(jti)
+      for (const [code, entry] of this.oauthCodes) if (entry.userId === userId) this.oauthCodes.delete(code)
+      for (const [token, entry] of this.refreshTokens) if (entry.userId === userId) this.refreshTokens.delete(token)
+      this.consents.delete(userId)
       return [...new Set([user.email ?? user.username, user.username])]
     })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // accounts
+
+  private data(account: AccountRecord, now: number): AccountData {
+    let d = this.accountData.get(account.accountId)
+    if (d === undefined) {
+      d = { name: undefined, createdAt: now, updatedAt: now, mobileTokens: new Set(), profiles: new Map(), session: {} }
+      this.accountData.set(account.accountId, d)
+    }
+    return d
+  }
+
+  /** An account with what the admin views show of it and of its user. */
+  accountView(account: AccountRecord, now: number) {
+    const user = this.users.get(account.userId)
+    const d = this.data(account, now)
+    return {
+      account,
+      directoryId: user?.directoryId,
+      username: user?.username,
+      email: user?.email,
+      name: d.name ?? user?.name,
+      createdAt: user === undefined ? d.createdAt : Math.min(user.createdAt, d.createdAt),
+      updatedAt: Math.max(user?.updatedAt ?? 0, d.updatedAt),
+      mobileTokens: [...d.mobileTokens],
+      profileNames: [...d.profiles.keys()],
+      session: { ...d.session }
+    }
+  }
+
+  /** The account `accountId` of the application, or `undefined`. */
+  accountIn(applicationId: string, accountId: string): AccountRecord | undefined {
+    const account = this.accountsById.get(accountId)
+    return account === undefined || account.applicationId !== applicationId ? undefined : account
+  }
+
+  /** `GET /account`: every account of the application. */
+  listAccounts(applicationId: string, now: number) {
+    const out = []
+    for (const account of this.accountsById.values()) {
+      if (account.applicationId === applicationId) out.push(this.accountView(account, now))
+    }
+    return out
+  }
+
+  /** `POST /account`: links a user of the application's directory to it (the existing account if there is one). */
+  addAccount(
+    applicationId: string,
+    req: { readonly directoryId: string; readonly username: string },
+    now: number
+  ): Either.Either<AccountRecord, WireBadRequest> {
+    const app = this.application(applicationId)
+    if (app === undefined || app.directoryId !== req.directoryId) return Either.left(bad(messages.incorrectElements))
+    const user = this.byUsername(req.directoryId, req.username)
+    if (user === undefined) return Either.left(bad(messages.userNotFound))
+    const existing = this.accountOf(user.userId, applicationId)
+    if (existing !== undefined) return Either.right(existing)
+    const account: AccountRecord = { accountId: this.prng.uuid(), userId: user.userId, applicationId, active: true }
+    this.accountsByUser.get(user.userId)!.push(account)
+    this.accountsById.set(account.accountId, account)
+    this.data(account, now)
+    return Either.right(account)
+  }
+
+  /** `PUT /account/{accountId}`: renames the account. */
+  updateAccount(applicationId: string, accountId: string, name: string, now: number): Either.Either<AccountRecord, WireBadRequest> {
+    const account = this.accountIn(applicationId, accountId)
+    if (account === undefined) return Either.left(bad(messages.accountNotFound))
+    const d = this.data(account, now)
+    d.name = name
+    d.updatedAt = now
+    return Either.right(account)
+  }
+
+  /**
+   * `DELETE /account/{accountId}`: removes the account, its data and the tokens issued for it.
+   * Deleting it again answers as the first time did (the spec declares no 404).
+   */
+  deleteAccount(applicationId: string, accountId: string): Either.Either<{ readonly userId: string }, WireBadRequest> {
+    const gone = this.deletedAccounts.get(accountId)
+    if (gone !== undefined && gone.applicationId === applicationId) return Either.right({ userId: gone.userId })
+    const account = this.accountIn(applicationId, accountId)
+    if (account === undefined) return Either.left(bad(messages.accountNotFound))
+    const list = this.accountsByUser.get(account.userId)
+    if (list !== undefined) list.splice(list.indexOf(account), 1)
+    this.accountsById.delete(accountId)
+    this.accountData.delete(accountId)
+    this.deletedAccounts.set(accountId, { applicationId, userId: account.userId })
+    for (const entry of this.tokens.values()) {
+      if (entry.userId === account.userId && entry.accountId === accountId) entry.revoked = true
+    }
+    return Either.right({ userId: account.userId })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the user's own account (the caller has shown the user's token)
+
+  /** The account a token was issued for. */
+  accountOfClaims(claims: Jwt.Claims): AccountRecord | undefined {
+    return this.accountIn(claims.applicationId, claims.accountId)
+  }
+
+  /** `POST /account/changepassword`. */
+  changePassword(claims: Jwt.Claims, oldPassword: string, newPassword: string, now: number): Either.Either<void, WireBadRequest | WireAccessDenied> {
+    const user = this.users.get(claims.sub)
+    if (user === undefined) return Either.left(denied())
+    if (!this.checkPassword(user, oldPassword)) return Either.left(bad(messages.wrongOldPassword))
+    if (newPassword.length < 8) return Either.left(bad(messages.weakPassword))
+    user.passwordHash = hashPassword(user.userId, newPassword)
+    user.updatedAt = now
+    return Either.void
+  }
+
+  /** `POST /account/email` and `POST /account/name`. */
+  changeProfile(claims: Jwt.Claims, change: { readonly email?: string; readonly name?: string }, now: number): Either.Either<void, WireAccessDenied> {
+    const user = this.users.get(claims.sub)
+    if (user === undefined) return Either.left(denied())
+    if (change.email !== undefined) user.email = change.email
+    if (change.name !== undefined) user.name = change.name
+    user.updatedAt = now
+    return Either.void
+  }
+
+  /** The data of the token's account, if `accountId` (when given) is that account. */
+  ownAccount(claims: Jwt.Claims, now: number, accountId?: string): Either.Either<AccountData, WireAccessDenied> {
+    const account = this.accountOfClaims(claims)
+    if (account === undefined || (accountId !== undefined && accountId !== account.accountId)) return Either.left(denied())
+    return Either.right(this.data(account, now))
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the token list
+
+  /** `GET /auth/token`: the user's tokens that are neither revoked nor expired. */
+  listTokens(userId: string, now: number) {
+    const out = []
+    for (const [tokenId, entry] of this.tokens) {
+      if (entry.userId === userId && !entry.revoked && entry.expiresAt > now) out.push({ tokenId, ...entry })
+    }
+    return out
+  }
+
+  /** `DELETE /auth/token/{tokenId}`: revokes one of the user's tokens (again: no change). */
+  revokeToken(userId: string, tokenId: string): Either.Either<void, WireBadRequest> {
+    const entry = this.tokens.get(tokenId)
+    if (entry === undefined || entry.userId !== userId) return Either.left(bad(messages.incorrectElements))
+    entry.revoked = true
+    return Either.void
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // OAuth
+
+  /** `POST /auth/oauth`: a single-use authorization code, for the same checks as a login. */
+  oauthCode(
+    req: { readonly applicationId: string; readonly username: string; readonly password: string; readonly directoryId: string | undefined },
+    now: number
+  ): Either.Either<{ readonly code: string; readonly expiresAt: number; readonly user: UserRecord; readonly accountId: string }, WireAccessDenied> {
+    const app = this.application(req.applicationId)
+    if (app === undefined) return Either.left(loginDenied())
+    if (req.directoryId !== undefined && req.directoryId !== app.directoryId) return Either.left(loginDenied())
+    const user = this.byUsername(app.directoryId, req.username)
+    if (user === undefined || user.status !== "active" || !this.checkPassword(user, req.password)) return Either.left(loginDenied())
+    const account = this.accountOf(user.userId, req.applicationId)
+    if (account === undefined || !account.active) return Either.left(loginDenied())
+    const code = this.prng.hex(42)
+    const expiresAt = now + oauthCodeTtlMillis
+    this.oauthCodes.set(code, { userId: user.userId, accountId: account.accountId, applicationId: req.applicationId, expiresAt, used: false })
+    return Either.right({ code, expiresAt, user, accountId: account.accountId })
+  }
+
+  /** `POST /auth/oauth/access`: access and refresh tokens for a code or a refresh token, each usable once. */
+  oauthExchange(
+    req: { readonly grantType: "authorization_code" | "refresh_token"; readonly clientId: string; readonly secret: string | undefined },
+    now: number
+  ): Either.Either<{ readonly accessToken: string; readonly refreshToken: string; readonly expiresIn: number }, WireBadRequest | WireAccessDenied> {
+    let grant: { userId: string; accountId: string; applicationId: string; used: boolean } | undefined
+    if (req.secret === undefined) return Either.left(bad(messages.missingElements))
+    if (req.grantType === "authorization_code") {
+      const code = this.oauthCodes.get(req.secret)
+      if (code === undefined || code.used) return Either.left(bad(messages.oauthCodeUsed))
+      if (now >= code.expiresAt) {
+        this.oauthCodes.delete(req.secret)
+        return Either.left(bad(messages.oauthCodeExpired))
+      }
+      grant = code
+    } else {
+      const refresh = this.refreshTokens.get(req.secret)
+      if (refresh === undefined || refresh.used) return Either.left(bad(messages.invalidGrant))
+      grant = refresh
+    }
+    // The client is the application the code was issued for.
+    if (req.clientId !== grant.applicationId) return Either.left(denied())
+    if (!this.users.has(grant.userId)) return Either.left(denied())
+    grant.used = true
+    const issued = this.issue(grant.userId, grant.accountId, grant.applicationId, now, { framework: "oauth", grantType: req.grantType })
+    const refreshToken = this.prng.hex(48)
+    this.refreshTokens.set(refreshToken, { userId: grant.userId, accountId: grant.accountId, applicationId: grant.applicationId, used: false })
+    return Either.right({ accessToken: issued.token, refreshToken, expiresIn: issued.claims.exp - issued.claims.iat })
+  }
+
+  /** A valid OAuth access token (of any application): signed here, not expired, not revoked. */
+  checkOAuthToken(token: string, now: number): CheckedToken | undefined {
+    const claims = Jwt.decode(this.jwtSecret, token)
+    if (claims === undefined) return undefined
+    const entry = this.tokens.get(claims.jti)
+    if (entry === undefined || entry.framework !== "oauth") return undefined
+    return this.checkToken(claims.applicationId, token, now)
+  }
+
+  /** A user, by id (for the OAuth validation answer). */
+  userById(userId: string): UserView | undefined {
+    const user = this.users.get(userId)
+    return user === undefined ? undefined : this.view(user)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // meter point consent
+
+  /** Whether an admin of `applicationId` may act for `userId` (the user has an account there). */
+  userInApp(applicationId: string, userId: string): boolean {
+    return this.accountOf(userId, applicationId) !== undefined
+  }
+
+  /** The user's meter points, in the order they were first consented. */
+  consentsOf(userId: string): ReadonlyArray<ConsentRecord> {
+    return [...(this.consents.get(userId)?.values() ?? [])]
+  }
+
+  /** One meter point's record, if the user has one. */
+  consentOf(userId: string, mpxn: string): ConsentRecord | undefined {
+    return this.consents.get(userId)?.get(mpxn)
+  }
+
+  /** Renews consent for a meter point (the first renewal creates its record). */
+  renewConsent(by: ConsentActor & { readonly subject: string }, mpxn: string, until: number | undefined, now: number): Either.Either<ConsentRecord, WireBadRequest> {
+    const isValidUntil = until ?? now + maxConsentMillis
+    if (isValidUntil <= now || isValidUntil > now + maxConsentMillis) return Either.left(bad(messages.consentTooLong))
+    let records = this.consents.get(by.subject)
+    if (records === undefined) {
+      records = new Map()
+      this.consents.set(by.subject, records)
+    }
+    let record = records.get(mpxn)
+    if (record === undefined) {
+      record = { mpxn, mpxnKey: mpxn.length === 13 || mpxn.length === 21 ? "mpan" : "mprn", isValidUntil: undefined, renewals: [], revocations: [] }
+      records.set(mpxn, record)
+    }
+    record.isValidUntil = isValidUntil
+    record.renewals.push({ id: this.prng.uuid(), createdAt: now, isValidUntil, by: { userId: by.userId, applicationId: by.applicationId } })
+    return Either.right(record)
+  }
+
+  /** Revokes consent for a meter point the user has a record of (again: another revocation, no change to the end). */
+  revokeConsent(by: ConsentActor & { readonly subject: string }, mpxn: string, from: number | undefined, now: number): Either.Either<ConsentRecord, WireBadRequest> {
+    const record = this.consents.get(by.subject)?.get(mpxn)
+    if (record === undefined) return Either.left(bad(messages.meterPointNotFound))
+    const at = Math.max(now, from ?? now)
+    if (record.isValidUntil === undefined || record.isValidUntil > at) record.isValidUntil = at
+    record.revocations.push({ id: this.prng.uuid(), createdAt: now, by: { userId: by.userId, applicationId: by.applicationId } })
+    return Either.right(record)
   }
 }

@@ -1,0 +1,155 @@
+/**
+ * Offboarding against the simulator, over loopback: consent revoked, the user and its accounts
+ * deleted, the report checked against the simulator's admin view; rerunnable; and under 20 %
+ * injected faults, 0 users lost, 0 revocations duplicated, 0 reports that the server contradicts.
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { describe, expect, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Auth from "../src/services/Auth.js"
+import * as Consent from "../src/services/Consent.js"
+import * as OAuth from "../src/services/OAuth.js"
+import * as Inbox from "../src/testing/Inbox.js"
+import * as Glowmarkt from "../src/services/Glowmarkt.js"
+import * as Users from "../src/services/Users.js"
+import * as Offboarding from "../src/workflows/Offboarding.js"
+import * as Faults from "../src/testing/Faults.js"
+import * as Simulator from "../src/testing/Simulator.js"
+
+const TestLive = Layer.mergeAll(Glowmarkt.layer, Simulator.layerAdmin("appKeys")).pipe(
+  Layer.provideMerge(Simulator.layerTest({ seed: "offboarding", retry: { times: 2, baseDelay: "2 millis", maxDelay: "20 millis" } })),
+  Layer.provide(NodeHttpClient.layerUndici),
+  Layer.orDie
+)
+
+const meterPoints = (i: number) => [`${1000000 + i}`, `${1200023300000 + i}`, `${100000000000000000000n + BigInt(i)}`]
+
+/** A user (admin-created) with three meter points consented, and one more whose consent was revoked. */
+const householdUser = (username: string, i: number) =>
+  Effect.gen(function*() {
+    const users = yield* Users.Users
+    const consent = yield* Consent.Consent
+    const user = yield* users.create({ username })
+    const own = consent.forUser(user.userId)
+    yield* own.renewAll(meterPoints(i))
+    const old = `${2000000 + i}`
+    yield* own.renew(old)
+    yield* own.revoke(old)
+    return { userId: user.userId, consented: meterPoints(i), revoked: [old] }
+  })
+
+const pw = Redacted.make("pw-offboard-1")
+
+const snapshotOf = (userId: string) => Effect.map(Simulator.users, (all) => all.find((u) => u.userId === userId))
+
+layer(TestLive, { excludeTestServices: true })("Offboarding against the simulator", (it) => {
+  describe("one user", () => {
+    it.effect("revokes every consent, deletes the user with its accounts; a rerun finds nothing to do", () =>
+      Effect.gen(function*() {
+        const { consented, revoked, userId } = yield* householdUser("erase-me@x.co", 1)
+        const before = (yield* snapshotOf(userId))!
+        expect(before.meterPoints.filter((m) => m.consented).map((m) => m.mpxn)).toEqual(consented)
+        const report = yield* Offboarding.offboard(userId)
+        expect(report).toMatchObject({ userId, found: true, userDeleted: true, revocationRequests: 1 })
+        expect(report.meterPoints).toEqual([
+          ...consented.map((mpxn) => ({ mpxn, outcome: "revoked" })),
+          ...revoked.map((mpxn) => ({ mpxn, outcome: "alreadyRevoked" }))
+        ])
+        expect(report.accountsRemoved).toEqual(before.accounts.map((a) => a.accountId))
+        expect(yield* snapshotOf(userId)).toBeUndefined()
+        const again = yield* Offboarding.offboard(userId)
+        expect(again).toEqual({ userId, found: false, meterPoints: [], accountsRemoved: [], userDeleted: false, revocationRequests: 0 })
+      }))
+
+    it.effect("the user's tokens, JWT and OAuth, stop working with the user", () =>
+      Effect.gen(function*() {
+        const users = yield* Users.Users
+        const auth = yield* Auth.Auth
+        const oauth = yield* OAuth.OAuth
+        const registered = yield* users.register({ name: "T", username: "tokens-gone@x.co", email: "tokens-gone@x.co", password: pw })
+        const { code } = yield* Effect.flatMap(Inbox.Inbox, (inbox) => inbox.next("tokens-gone@x.co", { timeout: "5 seconds" }))
+        yield* users.verify({ username: "tokens-gone@x.co", password: pw, code })
+        const jwt = yield* auth.login({ username: "tokens-gone@x.co", password: pw })
+        const grant = yield* oauth.authorize({ username: "tokens-gone@x.co", password: pw })
+        const access = yield* oauth.exchange({ code: grant.code })
+        expect((yield* snapshotOf(registered.userId))!.tokens).toHaveLength(2)
+        const report = yield* Offboarding.offboard(registered.userId)
+        expect(report).toMatchObject({ found: true, userDeleted: true })
+        expect((yield* Effect.flip(auth.check(jwt.token)))._tag).toBe("TokenRejectedError")
+        expect((yield* Effect.flip(oauth.validate(access.accessToken)))._tag).toBe("TokenRejectedError")
+        expect((yield* Effect.flip(oauth.refresh({ refreshToken: Option.getOrThrow(access.refreshToken) })))._tag).toBe(
+          "CodeRejectedError"
+        )
+      }))
+
+    it.effect("a user without meter points is deleted without a revocation request", () =>
+      Effect.gen(function*() {
+        const users = yield* Users.Users
+        const user = yield* users.create({ username: "no-meters@x.co" })
+        const report = yield* Offboarding.offboard(user.userId)
+        expect(report).toMatchObject({ found: true, meterPoints: [], userDeleted: true, revocationRequests: 0 })
+        expect(yield* snapshotOf(user.userId)).toBeUndefined()
+      }))
+  })
+
+  describe("under 20 % faults", () => {
+    it.effect("30 users: 0 lost, 0 revocations duplicated, 0 reports the server contradicts", () =>
+      Effect.gen(function*() {
+        const people = yield* Effect.forEach(
+          Array.from({ length: 30 }, (_, i) => i),
+          (i) => householdUser(`faulty-${i}@x.co`, 100 + i),
+          { concurrency: 4 }
+        )
+        const accountsOf = new Map<string, ReadonlyArray<string>>()
+        for (const p of people) accountsOf.set(p.userId, (yield* snapshotOf(p.userId))!.accounts.map((a) => a.accountId))
+        yield* Simulator.resetCounters
+        yield* Simulator.setFaults(Faults.everywhere({
+          serverError: 0.05,
+          serverErrorStatuses: [500, 502, 503],
+          rateLimit: 0.05,
+          retryAfter: 0,
+          dropBefore: 0.05,
+          dropAfter: 0.05
+        }))
+        // The caller reruns a run that failed, as an operator would: each successful run's report is kept.
+        const reports = yield* Effect.forEach(people, (p) =>
+          Effect.gen(function*() {
+            const runs: Array<Offboarding.OffboardReport> = []
+            let failures = 0
+            while (runs.length === 0) {
+              const exit = yield* Effect.either(Offboarding.offboard(p.userId))
+              if (exit._tag === "Right") runs.push(exit.right)
+              else if (++failures > 20) return yield* Effect.die(exit.left)
+            }
+            return { person: p, report: runs[0]!, failures }
+          }), { concurrency: 4 })
+        yield* Simulator.setFaults(Faults.none)
+        const counters = yield* Simulator.counters
+        expect(counters.faults.serverError + counters.faults.dropAfter + counters.faults.dropBefore).toBeGreaterThan(0)
+
+        // 0 lost: every user is gone from the admin view.
+        const remaining = yield* Simulator.users
+        for (const { person } of reports) expect(remaining.find((u) => u.userId === person.userId)).toBeUndefined()
+        // 0 duplicated: one accepted bulk revocation per user (each had consents to revoke).
+        expect(counters.byOperation.renewMeterPointConsentRevokeBulk?.succeeded).toBe(people.length)
+        // 0 misreported: what a report claims is what the server's state allowed.
+        for (const { person, report } of reports) {
+          if (!report.found) {
+            // An earlier run deleted the user and failed after: the report says nothing was done.
+            expect(report).toMatchObject({ meterPoints: [], accountsRemoved: [], userDeleted: false })
+            continue
+          }
+          for (const m of report.meterPoints) {
+            if (m.outcome === "revoked") expect(person.consented).toContain(m.mpxn)
+            else expect([...person.revoked, ...person.consented]).toContain(m.mpxn)
+          }
+          expect(report.meterPoints.map((m) => m.mpxn).sort()).toEqual([...person.consented, ...person.revoked].sort())
+          expect(report.userDeleted).toBe(true)
+          expect(report.accountsRemoved).toEqual(accountsOf.get(person.userId))
+        }
+      }), { timeout: 60_000 })
+  })
+})
