@@ -64,7 +64,7 @@ import { AccountId, DirectoryId, Email, PasswordFromSelf, Username } from "../sc
 import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
-import { type Clients, makeClients } from "./internal/client.js"
+import { type Clients, ClientsService, clientsLayer, makeClients } from "./internal/client.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
 import { sessionCall } from "./internal/session.js"
 import type { SessionError, UserSession } from "./Session.js"
@@ -239,8 +239,8 @@ const expectValid = (operation: Operation) => (res: { readonly valid?: boolean |
     ? Effect.fail(new UnexpectedResponseError({ operation, status: 200, problem: "valid: false in a success answer" }))
     : Effect.void
 
-/** Builds the service from derived clients. @internal */
-export const fromClients = (clients: Clients): Service => {
+/** Builds the service from derived clients. */
+const fromClients = (clients: Clients): Service => {
   const settings: Settings = clients.settings
   const { accountAdmin: admin, accountSession: own } = clients
   return {
@@ -352,4 +352,4 @@ export const make = Effect.map(makeClients, fromClients)
  *
  * @since 0.1.0
  */
-export const layer = Layer.scoped(Accounts, make)
+export const layer = Layer.effect(Accounts, Effect.map(ClientsService, fromClients)).pipe(Layer.provide(clientsLayer))

@@ -33,7 +33,7 @@ import { type TokenCheckRes, UserNameLoginReq } from "../schema/Models.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
-import { type Clients, makeClients, SessionToken } from "./internal/client.js"
+import { type Clients, ClientsService, clientsLayer, makeClients, SessionToken } from "./internal/client.js"
 
 /** @category schemas @since 0.1.0 */
 export const LoginInput = Schema.Struct({
@@ -121,8 +121,8 @@ export class Auth extends Context.Tag("effect-glowmarkt/Auth")<Auth, Service>() 
 
 const TokenInput = Schema.Struct({ token: AuthTokenFromSelf, applicationId: Schema.optional(ApplicationId) })
 
-/** Builds the service from derived clients. @internal */
-export const fromClients = (clients: Clients): Service => {
+/** Builds the service from derived clients. */
+const fromClients = (clients: Clients): Service => {
   const settings: Settings = clients.settings
   const appId = (operation: Operation, value: ApplicationId | undefined) =>
     orConfigured(operation, "applicationId", value, settings.applicationId)
@@ -205,4 +205,4 @@ export const make = Effect.map(makeClients, fromClients)
  * @category layers
  * @since 0.1.0
  */
-export const layer = Layer.scoped(Auth, make)
+export const layer = Layer.effect(Auth, Effect.map(ClientsService, fromClients)).pipe(Layer.provide(clientsLayer))

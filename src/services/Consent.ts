@@ -53,7 +53,7 @@ import type { OperationId } from "../schema/GlowmarktApi.js"
 import { UserId } from "../schema/Identifiers.js"
 import type { AdminAuth } from "./Credentials.js"
 import { call } from "./internal/call.js"
-import { type Clients, ConsentUser, makeClients, type SessionToken } from "./internal/client.js"
+import { type Clients, ConsentUser, ClientsService, clientsLayer, makeClients, type SessionToken } from "./internal/client.js"
 import type { RawError } from "./internal/edge.js"
 import { decodeInput } from "./internal/input.js"
 import { sessionCall } from "./internal/session.js"
@@ -206,8 +206,8 @@ const operations = <E, R>(
   }
 }
 
-/** Builds the service from derived clients. @internal */
-export const fromClients = (clients: Clients): Service => {
+/** Builds the service from derived clients. */
+const fromClients = (clients: Clients): Service => {
   const own: Runner<OwnConsentError, UserSession> = (operation, attempt) =>
     sessionCall(operation, clients, attempt(clients.consentAsUser)) as Effect.Effect<any, OwnConsentError, UserSession>
   const asAdmin = (userId: UserId): Runner<AdminConsentError, AdminAuth> => (operation, attempt) =>
@@ -246,4 +246,4 @@ export const make = Effect.map(makeClients, fromClients)
  *
  * @since 0.1.0
  */
-export const layer = Layer.scoped(Consent, make)
+export const layer = Layer.effect(Consent, Effect.map(ClientsService, fromClients)).pipe(Layer.provide(clientsLayer))

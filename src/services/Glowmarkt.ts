@@ -1,6 +1,6 @@
 /**
  * The whole client in one layer: `Users`, `Auth`, `Accounts`, `Tokens`, `OAuth` and `Consent` on
- * one set of derived clients.
+ * one set of derived clients (the services' layers share it: layers are memoised).
  *
  * ```ts
  * const GlowmarktLive = Glowmarkt.layer.pipe(
@@ -12,14 +12,11 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Accounts from "./Accounts.js"
 import * as Auth from "./Auth.js"
 import * as Consent from "./Consent.js"
 import type { GlowmarktConfig } from "./GlowmarktConfig.js"
-import { makeClients } from "./internal/client.js"
 import * as OAuth from "./OAuth.js"
 import * as Tokens from "./Tokens.js"
 import * as Users from "./Users.js"
@@ -35,14 +32,4 @@ export const layer: Layer.Layer<
   Users.Users | Auth.Auth | Accounts.Accounts | Tokens.Tokens | OAuth.OAuth | Consent.Consent,
   never,
   GlowmarktConfig | HttpClient.HttpClient
-> = Layer
-  .scopedContext(
-    Effect.map(makeClients, (clients) =>
-      Context.make(Users.Users, Users.fromClients(clients)).pipe(
-        Context.add(Auth.Auth, Auth.fromClients(clients)),
-        Context.add(Accounts.Accounts, Accounts.fromClients(clients)),
-        Context.add(Tokens.Tokens, Tokens.fromClients(clients)),
-        Context.add(OAuth.OAuth, OAuth.fromClients(clients)),
-        Context.add(Consent.Consent, Consent.fromClients(clients))
-      ))
-  )
+> = Layer.mergeAll(Users.layer, Auth.layer, Accounts.layer, Tokens.layer, OAuth.layer, Consent.layer)

@@ -36,7 +36,7 @@ import { UserNameLoginReq } from "../schema/Models.js"
 import { type OAuthValidAccessTokenRes, OAuthTokenReq } from "../schema/OAuthModels.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
-import { type Clients, makeClients, OAuthAccessToken } from "./internal/client.js"
+import { type Clients, ClientsService, clientsLayer, makeClients, OAuthAccessToken } from "./internal/client.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
 
 /** A secret as a caller holds it: `Redacted`, non-empty, bounded, without control characters. */
@@ -168,8 +168,8 @@ export interface Service {
  */
 export class OAuth extends Context.Tag("effect-glowmarkt/OAuth")<OAuth, Service>() {}
 
-/** Builds the service from derived clients. @internal */
-export const fromClients = (clients: Clients): Service => {
+/** Builds the service from derived clients. */
+const fromClients = (clients: Clients): Service => {
   const settings: Settings = clients.settings
   const token = (payload: OAuthTokenReq) =>
     Effect.gen(function*() {
@@ -265,4 +265,4 @@ export const make = Effect.map(makeClients, fromClients)
  *
  * @since 0.1.0
  */
-export const layer = Layer.scoped(OAuth, make)
+export const layer = Layer.effect(OAuth, Effect.map(ClientsService, fromClients)).pipe(Layer.provide(clientsLayer))

@@ -20,7 +20,7 @@ import {
   UnexpectedResponseError
 } from "../schema/GlowmarktError.js"
 import { type TokenDocument, TokenId } from "../schema/OAuthModels.js"
-import { type Clients, makeClients } from "./internal/client.js"
+import { type Clients, ClientsService, clientsLayer, makeClients } from "./internal/client.js"
 import { decodeInput } from "./internal/input.js"
 import { sessionCall } from "./internal/session.js"
 import type { SessionError, UserSession } from "./Session.js"
@@ -55,8 +55,8 @@ export class Tokens extends Context.Tag("effect-glowmarkt/Tokens")<Tokens, Servi
 
 const TokenIdInput = Schema.Struct({ tokenId: TokenId })
 
-/** Builds the service from derived clients. @internal */
-export const fromClients = (clients: Clients): Service => ({
+/** Builds the service from derived clients. */
+const fromClients = (clients: Clients): Service => ({
   list: () => sessionCall("getTokenOfUser", clients, clients.userTokens.getTokenOfUser()),
   revoke: (tokenId) =>
     Effect.gen(function*() {
@@ -81,4 +81,4 @@ export const make = Effect.map(makeClients, fromClients)
  *
  * @since 0.1.0
  */
-export const layer = Layer.scoped(Tokens, make)
+export const layer = Layer.effect(Tokens, Effect.map(ClientsService, fromClients)).pipe(Layer.provide(clientsLayer))

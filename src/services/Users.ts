@@ -66,7 +66,7 @@ import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
 import { decodeInput, orConfigured, withCheckedAdmin } from "./internal/input.js"
-import { type Clients, makeClients } from "./internal/client.js"
+import { type Clients, ClientsService, clientsLayer, makeClients } from "./internal/client.js"
 import { sessionCall } from "./internal/session.js"
 import type { SessionError, UserSession } from "./Session.js"
 
@@ -309,8 +309,8 @@ const expectValid = (operation: Operation) => (res: { readonly valid: boolean })
     ? Effect.void
     : Effect.fail(new UnexpectedResponseError({ operation, status: 200, problem: "valid: false in a success answer" }))
 
-/** Builds the service from derived clients. @internal */
-export const fromClients = (clients: Clients): Service => {
+/** Builds the service from derived clients. */
+const fromClients = (clients: Clients): Service => {
   const settings: Settings = clients.settings
   const appId = (operation: Operation, value: ApplicationId | undefined) =>
     orConfigured(operation, "applicationId", value, settings.applicationId)
@@ -435,4 +435,4 @@ export const make = Effect.map(makeClients, fromClients)
  * @category layers
  * @since 0.1.0
  */
-export const layer = Layer.scoped(Users, make)
+export const layer = Layer.effect(Users, Effect.map(ClientsService, fromClients)).pipe(Layer.provide(clientsLayer))

@@ -34,9 +34,9 @@ import { DirectoryId, EmailUsername, type UserId, Username } from "../schema/Ide
 import type { AdminAuth } from "../services/Credentials.js"
 import * as Users from "../services/Users.js"
 import { invalidInput } from "../services/internal/input.js"
-import { type Hooks, type ProvisionError, reconcileCreate } from "./internal/provision.js"
+import { type Hooks, type ProvisionError, reconcileCreate, type RetrySettings } from "./internal/provision.js"
 import { type Limit, tokenBucket, unlimited } from "./internal/rateLimit.js"
-import { type RetryOptions, retrySettings } from "./Provisioning.js"
+import { defaultRetry, type RetryOptions } from "./Provisioning.js"
 
 // ---------------------------------------------------------------------------------------------
 // Records
@@ -391,6 +391,14 @@ export const countRecords = (
   path: string,
   options?: { readonly format?: Format | undefined }
 ): Effect.Effect<number, PlatformError, FileSystem.FileSystem> => Stream.runCount(fromFile(path, options))
+
+/** The retry settings of `options`, defaults filled in. */
+const retrySettings = (options: RetryOptions | undefined): RetrySettings => ({
+  attempts: Math.max(1, options?.attempts ?? defaultRetry.attempts),
+  baseDelay: Duration.decode(options?.baseDelay ?? defaultRetry.baseDelay),
+  maxDelay: Duration.decode(options?.maxDelay ?? defaultRetry.maxDelay),
+  clockSkew: Duration.decode(options?.clockSkew ?? defaultRetry.clockSkew)
+})
 
 // ---------------------------------------------------------------------------------------------
 // The import

@@ -17,7 +17,7 @@ import type { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import * as Session from "../services/Session.js"
 import * as Users from "../services/Users.js"
 import { countOption, decodeInput, durationOption } from "../services/internal/input.js"
-import { type ProvisionError, reconcileCreate, type RetrySettings } from "./internal/provision.js"
+import { type ProvisionError, reconcileCreate } from "./internal/provision.js"
 
 export type {
   /** @since 0.1.0 */
@@ -52,15 +52,8 @@ export const defaultRetry = {
   clockSkew: Duration.minutes(1)
 } as const
 
-/** @internal */
-export const retrySettings = (options: RetryOptions | undefined): RetrySettings => ({
-  attempts: Math.max(1, options?.attempts ?? defaultRetry.attempts),
-  baseDelay: Duration.decode(options?.baseDelay ?? defaultRetry.baseDelay),
-  maxDelay: Duration.decode(options?.maxDelay ?? defaultRetry.maxDelay),
-  clockSkew: Duration.decode(options?.clockSkew ?? defaultRetry.clockSkew)
-})
 
-/** {@link retrySettings}, checked at run time: a bad option is an `InvalidInputError` naming it. */
+/** The retry settings of `options`, checked at run time: a bad option is an `InvalidInputError` naming it. */
 const checkedRetry = (operation: string, options: RetryOptions | undefined) =>
   Effect.all({
     attempts: countOption(operation, "options.attempts", options?.attempts, defaultRetry.attempts),

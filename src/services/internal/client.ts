@@ -9,6 +9,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { basePath, GlowmarktApi } from "../../schema/GlowmarktApi.js"
 import type { ApplicationId, AuthToken, UserId } from "../../schema/Identifiers.js"
@@ -120,3 +121,13 @@ export const makeClients = Effect.gen(function*() {
 
 /** The derived clients. */
 export type Clients = Effect.Effect.Success<typeof makeClients>
+
+/**
+ * The derived clients as a service, so that every service layer of one build shares one set
+ * (layers are memoised by reference: `Glowmarkt.layer` merges the services' own layers, and
+ * this one is built once).
+ */
+export class ClientsService extends Context.Tag("effect-glowmarkt/internal/Clients")<ClientsService, Clients>() {}
+
+/** {@link ClientsService} from the configured `HttpClient`. */
+export const clientsLayer = Layer.scoped(ClientsService, makeClients)
