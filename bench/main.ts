@@ -5,7 +5,7 @@
  *   npm run bench                  # the full run (a few minutes)
  *   npm run bench -- --quick       # a smoke check (< 1 minute), recorded in bench/results/tmp/
  *   npm run bench -- --only overhead,flows,bulk
- *   npm run bench -- --bulk-heap-cap 0   # no second, heap-capped bulk run (default: 96 MB; 0 under --quick)
+ *   npm run bench -- --bulk-heap-cap 96  # also a direct bulk run with this heap cap (default 0: none; the CLI run has its own)
  *   npm run bench -- --spec PATH   # the spec openapi-fetch's types come from (default ../shared/glowmarkt/user-system.swagger.yaml)
  *
  * Every section runs in its own child process (on the tsc output; under tsx with --tsx), and
@@ -137,8 +137,40 @@ const bulkRun = async (dir: string, n: number, heapCapMB?: number): Promise<Bulk
   }
 }
 
-/** The heap cap of the second bulk run of each size. */
-const bulkHeapCapMB = argv.number("bulk-heap-cap", quick ? 0 : 96)
+/** The heap cap of an extra, direct bulk run of each size (0: none; the CLI run has its own cap). */
+const bulkHeapCapMB = argv.number("bulk-heap-cap", 0)
+
+/** A bulk import through the CLI (bench/cli-bulk.ts). */
+interface CliBulk {
+  readonly records: number
+  readonly concurrency: number
+  readonly seconds: number
+  readonly recordsPerSecond: number
+  readonly processes: number
+  readonly peakRssMB: number
+  readonly launcherPeakRssMB: number | null
+  readonly peakSumRssMB: number
+}
+
+/** A bulk import of n users through `glowmarkt users import`, no node flag, against its own server. */
+const cliBulkRun = async (dir: string, n: number): Promise<CliBulk> => {
+  const file = path.join(dir, `users-${n}.ndjson`)
+  if (!existsSync(file)) await generate(file, n)
+  const results = path.join(dir, `users-${n}.cli-results.ndjson`)
+  rmSync(results, { force: true })
+  const server = await startServer<Record<string, unknown>>(bulkServer === "simulator" ? "servers/simulator.ts" : "servers/minimal.ts")
+  try {
+    log(`bulk through the CLI: ${n} users, concurrency ${bulkConcurrency}, ${bulkServer} server pid ${server.pid}`)
+    return await runChild<CliBulk>("cli-bulk.ts", [
+      "--file", file,
+      "--results", results,
+      "--sim", JSON.stringify(server.info),
+      "--concurrency", String(bulkConcurrency)
+    ])
+  } finally {
+    await server.stop()
+  }
+}
 
 /** The issue's limit for library / x. */
 const targetLimit = (k: TargetName, concurrency: number) =>
@@ -154,7 +186,7 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
     ...rows.map((r) => `| ${r.join(" | ")} |`)
   ].join("\n")
 
-const render = (result: { overhead?: Overhead; flows?: Flows; bulk?: ReadonlyArray<Bulk>; targets: Record<string, unknown> }) => {
+const render = (result: { overhead?: Overhead; flows?: Flows; bulk?: ReadonlyArray<Bulk>; cliBulk?: ReadonlyArray<CliBulk>; targets: Record<string, unknown> }) => {
   const parts: Array<string> = []
   if (result.overhead) {
     const o = result.overhead
@@ -218,6 +250,17 @@ const render = (result: { overhead?: Overhead; flows?: Flows; bulk?: ReadonlyArr
       )
     )
   }
+  if (result.cliBulk) {
+    parts.push(
+      "Bulk import through the CLI (`glowmarkt users import FILE --concurrency N --rate 1000000 --json`, no node flag; " +
+        "the executable re-runs itself with --max-old-space-size, src/cli/heapCap.ts). RSS from /proc every 25 ms: " +
+        "the importer's peak (VmHWM), the launcher's, and the peak of their sum.",
+      table(
+        ["users", "concurrency", "seconds", "records/s", "processes", "importer peak RSS MB", "launcher peak RSS MB", "peak sum RSS MB"],
+        result.cliBulk.map((b) => [b.records, b.concurrency, b.seconds, b.recordsPerSecond, b.processes, b.peakRssMB, b.launcherPeakRssMB ?? "-", b.peakSumRssMB])
+      )
+    )
+  }
   parts.push(table(["target", "value", "met"], Object.entries(result.targets).map(([k, v]) => {
     const t = v as { value: number; limit: string; met: boolean }
     return [`${k} (${t.limit})`, t.value, t.met ? "yes" : "NO"]
@@ -267,7 +310,7 @@ const main = async () => {
   const at = new Date().toISOString()
   const loadBefore = os.loadavg().map((l) => round(l, 2))
   log(`bench ${quick ? "--quick " : ""}sections ${sections.join(",")}; children on ${runner() === "tsx" ? "tsx" : "compiled JS"}; load average ${loadBefore.join(" ")}`)
-  const result: { overhead?: Overhead; flows?: Flows; bulk?: Array<Bulk>; targets: Record<string, unknown> } = { targets: {} }
+  const result: { overhead?: Overhead; flows?: Flows; bulk?: Array<Bulk>; cliBulk?: Array<CliBulk>; targets: Record<string, unknown> } = { targets: {} }
 
   if (sections.includes("overhead")) {
     result.overhead = await runChild<Overhead>("overhead.ts", [
@@ -282,9 +325,11 @@ const main = async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "glowmarkt-bench-"))
     try {
       result.bulk = []
+      result.cliBulk = []
       for (const n of plan.bulkSizes) {
         result.bulk.push(await bulkRun(dir, n))
         if (bulkHeapCapMB > 0) result.bulk.push(await bulkRun(dir, n, bulkHeapCapMB))
+        result.cliBulk.push(await cliBulkRun(dir, n))
       }
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -296,8 +341,8 @@ const main = async () => {
   const kept: Record<string, unknown> = {}
   if (argv.get("only") !== undefined && existsSync(out)) {
     const previous = JSON.parse(readFileSync(out, "utf8")) as Record<string, any>
-    for (const section of ["overhead", "flows", "bulk"] as const) {
-      if (!sections.includes(section) && previous[section] !== undefined) {
+    for (const section of ["overhead", "flows", "bulk", "cliBulk"] as const) {
+      if (!sections.includes(section === "cliBulk" ? "bulk" : section) && previous[section] !== undefined) {
         ;(result as any)[section] = previous[section]
         kept[section] = { date: previous.sectionDates?.[section] ?? previous.date, loadAverage: previous.sectionLoads?.[section] ?? previous.loadAverage }
       }
@@ -328,6 +373,14 @@ const main = async () => {
     result.targets[`bulk peak RSS at ${large.records}${heap}`] = target(large.peakRssMB, "<= 200 MB", large.peakRssMB <= 200)
     const growth = round(large.peakRssMB / small.peakRssMB, 3)
     result.targets[`bulk peak RSS ${large.records} / ${small.records}${heap}`] = target(growth, "<= 1.20", growth <= 1.2)
+  }
+
+  if (result.cliBulk?.length === 2) {
+    const [small, large] = result.cliBulk as [CliBulk, CliBulk]
+    result.targets[`CLI bulk importer peak RSS at ${large.records}, no node flag`] = target(large.peakRssMB, "<= 200 MB", large.peakRssMB <= 200)
+    result.targets[`CLI bulk peak RSS, importer + launcher, at ${large.records}`] = target(large.peakSumRssMB, "<= 200 MB", large.peakSumRssMB <= 200)
+    const growth = round(large.peakRssMB / small.peakRssMB, 3)
+    result.targets[`CLI bulk importer peak RSS ${large.records} / ${small.records}`] = target(growth, "<= 1.20", growth <= 1.2)
   }
 
   const loadAfter = os.loadavg().map((l) => round(l, 2))
