@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: the library's cost against raw HTTP, register->verify flows, and bulk import
- * throughput and memory, printed as a table and recorded in bench/results/latest.json.
+ * `npm run bench`: the library's CPU per call against what a user would pick instead (the Python
+ * client, openapi-fetch, fetch, undici, the Effect floor, the platform HttpClient by hand),
+ * register->verify flows, and bulk import throughput and memory (directly and through the CLI),
+ * printed as tables and recorded in bench/results/latest.json.
  *
  *   npm run bench                  # the full run (a few minutes)
  *   npm run bench -- --quick       # a smoke check (< 1 minute), recorded in bench/results/tmp/
