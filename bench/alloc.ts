@@ -4,7 +4,9 @@
  * Runs N `getUserById` calls at concurrency 64 against the minimal server, made by one client:
  *
  * - `library`: `Users.getById` on `NodeHttpClient.layerUndici`;
+ * - `library@UndiciHttpClient`: the same on the package's `UndiciHttpClient.layer`;
  * - `httpclient`: the platform's `HttpClient` alone, `.json` and the decode;
+ * - `httpclient@UndiciHttpClient`: the same on `UndiciHttpClient.layer`;
  * - `effect`: raw undici in `Effect.tryPromise` and the decode.
  *
  *   npx tsc -p bench/tsconfig.build.json && node bench/results/tmp/build/bench/alloc.js [--client library] [--calls N] [--top K]
@@ -24,6 +26,7 @@ import { AddUserRes } from "../src/schema/Models.js"
 import * as Credentials from "../src/services/Credentials.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
+import * as UndiciHttpClient from "../src/transport/UndiciHttpClient.js"
 import { args, startServer } from "./lib/common.js"
 
 interface ProfileNode {
@@ -44,20 +47,21 @@ const main = async () => {
   const origin = `http://127.0.0.1:${server.info.port}`
   const baseUrl = `${origin}/api/v0-1`
   const decode = Schema.decodeUnknown(AddUserRes)
+  const transport = clientName.endsWith("@UndiciHttpClient") ? UndiciHttpClient.layer : NodeHttpClient.layerUndici
   const runtime = ManagedRuntime.make(Layer.merge(
     Users.layer.pipe(
       Layer.provide(GlowmarktConfig.layer({ baseUrl, applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d" })),
-      Layer.provide(NodeHttpClient.layerUndici)
+      Layer.provide(transport)
     ),
-    NodeHttpClient.layerUndici
+    transport
   ))
   const users = await runtime.runPromise(Users.Users)
   const client = await runtime.runPromise(HttpClient.HttpClient)
   const agent = new Agent()
   const credential = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "bench-key", secret: "bench-secret" }))
-  const one: Effect.Effect<unknown, unknown> = clientName === "library"
+  const one: Effect.Effect<unknown, unknown> = clientName.startsWith("library")
     ? Effect.provideService(users.getById(userId), Credentials.AdminAuth, credential)
-    : clientName === "httpclient"
+    : clientName.startsWith("httpclient")
     ? client.get(`${baseUrl}/user/${userId}`, { headers }).pipe(Effect.flatMap((res) => res.json), Effect.flatMap(decode))
     : Effect.tryPromise(async () => {
       const res = await agent.request({ origin, path: `/api/v0-1/user/${userId}`, method: "GET", headers })

@@ -1,20 +1,32 @@
 /**
- * Per-call overhead: the same N calls made by the library's service, by raw undici and by
- * fetch, against a minimal node:http server in another process (see servers/minimal.ts), at
- * each concurrency, in alternating rounds (library, undici, fetch, library, ...).
+ * Per-call cost: the same N `getUserById` calls and N `register` calls made by the library and by
+ * what a user would pick instead, against a minimal node:http server in another process (see
+ * servers/minimal.ts), at each concurrency, in rotating rounds (every client once per round, in
+ * the same order), after a stated warm-up. CPU per call (this process's user + system time / N)
+ * is the headline figure; ratios are computed within each round, then the median taken.
  *
- * Three more clients locate the library's cost between raw undici and the library:
- * - `effect`: raw undici inside `Effect.tryPromise`, plus `Schema.decodeUnknown(AddUserRes)`, run
- *   like the library (`Effect.forEach` with the same concurrency): the floor of any Effect client
- *   that decodes what it gets;
- * - `httpclient`: the platform's `HttpClient` on `NodeHttpClient.layerUndici`, request + `.json` +
- *   the same decode, without `HttpApiClient` or any of the library's code;
- * - `library-buffered`: the library on a buffered undici `HttpClient` (bench/lib/bufferedClient.ts)
- *   instead of `layerUndici`: how much of the library's cost is the transport.
+ * In this process:
+ * - `library`: `Users.getById` (app keys) / `Users.register` on `NodeHttpClient.layerUndici`;
+ * - `library@UndiciHttpClient`: the same on the package's optional `UndiciHttpClient.layer`;
+ * - `httpclient`, `httpclient@UndiciHttpClient`: the platform's `HttpClient` used by hand on each
+ *   transport (request, `.json`, `Schema.decodeUnknown(AddUserRes)`): what an Effect user writes
+ *   without us;
+ * - `effect`: raw undici inside `Effect.tryPromise` + the same decode, run by `Effect.forEach`:
+ *   the floor of any Effect client that decodes;
+ * - `undici`: `Agent.request` + `JSON.parse` (the Agent that layerUndici makes);
+ * - `fetch`: Node's `fetch` + `.json()`;
+ * - `openapi-fetch`: `createClient<paths>()` with path types generated from the spec at bench
+ *   build time (bench/openapi/client.ts); skipped with a note when they were not generated.
+ *
+ * In its own process, once per round right after the others (this process idle meanwhile):
+ * - `python`: bench/python/client.py, the per-call work of the swagger-codegen Python client on
+ *   one urllib3 PoolManager, 1 thread at concurrency 1 and 8 threads at concurrency 64 (as the
+ *   issue measured it); CPU per call from time.process_time. Skipped with a note when no Python
+ *   that can import urllib3 is found (`BENCH_PYTHON`, then /usr/bin/python3 with Debian's python3-urllib3, python3, python).
  *
  * Child of bench/main.ts; prints its result as one JSON line. Arguments: `--calls1 N` (calls
- * per run at concurrency 1), `--calls64 N`, `--rounds R`, `--only a,b` (clients, e.g. for a CPU
- * profile of one).
+ * per run at concurrency 1), `--calls64 N`, `--rounds R`, `--warmup N` (calls per client before
+ * the rounds of each op and concurrency), `--only a,b` (clients, e.g. for a CPU profile of one).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -25,21 +37,29 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { execFileSync, spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import * as path from "node:path"
 import { performance } from "node:perf_hooks"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
 import { Agent } from "undici"
 import { AddUserRes } from "../src/schema/Models.js"
 import * as Credentials from "../src/services/Credentials.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
-import * as BufferedClient from "./lib/bufferedClient.js"
-import { args, median, percentile, round, startServer, reportAsChild } from "./lib/common.js"
+import * as UndiciHttpClient from "../src/transport/UndiciHttpClient.js"
+import { args, benchDir, median, percentile, round, startServer, reportAsChild } from "./lib/common.js"
 
 const argv = args()
 const rounds = argv.number("rounds", 7)
 const callsAt = (c: number) => argv.number(`calls${c}`, c === 1 ? 4000 : 20000)
+const warmup = argv.number("warmup", 1000)
 const concurrencies = (argv.get("concurrency") ?? "1,64").split(",").map(Number)
 const ops = (argv.get("ops") ?? "getById,register").split(",") as Array<Op>
 const only = argv.get("only")?.split(",")
+/** Python threads for a concurrency: 1 at 1, 8 above (the issue's measurement of the real client). */
+const pythonThreads = (c: number) => (c === 1 ? 1 : argv.number("python-threads", 8))
 
 const applicationId = "b0f1b774-a586-4f72-9edd-27ead8aa7a8d"
 const directoryId = "d6f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"
@@ -49,11 +69,35 @@ const secret = "bench-secret"
 const basic = `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`
 
 type Op = "getById" | "register"
-export const clientNames = ["library", "library-buffered", "httpclient", "effect", "undici", "fetch"] as const
+export const clientNames = [
+  "library",
+  "library@UndiciHttpClient",
+  "httpclient",
+  "httpclient@UndiciHttpClient",
+  "effect",
+  "undici",
+  "fetch",
+  "openapi-fetch",
+  "python"
+] as const
 type ClientName = typeof clientNames[number]
 
-/** One run: n calls of op at concurrency c, each call's latency in ms. */
-type Runner = (op: Op, n: number, c: number, latencies: Float64Array) => Promise<void>
+/** The transports the library runs on here, and the hand-written platform client on the same one. */
+export const transports = [
+  { name: "layerUndici", library: "library", httpclient: "httpclient" },
+  { name: "UndiciHttpClient", library: "library@UndiciHttpClient", httpclient: "httpclient@UndiciHttpClient" }
+] as const
+
+/** What a client measured in its own process reports (ms, and CPU µs per call). */
+interface Elsewhere {
+  readonly cpuUs: number
+  readonly p50ms: number
+  readonly p99ms: number
+  readonly wall: number
+}
+
+/** One run: n calls of op at concurrency c, each call's latency in ms; or, for another process, its own figures. */
+type Runner = (op: Op, n: number, c: number, latencies: Float64Array) => Promise<void | Elsewhere>
 
 const registerBody = (i: number) => ({
   applicationId,
@@ -78,10 +122,61 @@ const pool = async (n: number, c: number, latencies: Float64Array, one: (i: numb
   await Promise.all(Array.from({ length: Math.min(c, n) }, worker))
 }
 
+/** The openapi-fetch client, when its path types were generated (see bench/openapi/client.ts). */
+const loadOpenApiFetch = async (): Promise<
+  { make: (baseUrl: string, authorization: string) => { getById: (id: string) => Promise<unknown>; register: (body: ReturnType<typeof registerBody>) => Promise<unknown> } } | string
+> => {
+  const compiled = import.meta.url.endsWith(".js")
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "openapi", compiled ? "client.js" : "client.ts")
+  const types = path.join(benchDir, "results", "tmp", "openapi", "glowmarkt-paths.ts")
+  if (!existsSync(file) || !existsSync(types)) {
+    return "skipped: no path types (generated from ../shared/glowmarkt/user-system.swagger.yaml by bench/main.ts)"
+  }
+  return await import(file)
+}
+
+/** The first Python that can import urllib3, or why there is none. */
+const findPython = (): { python: string } | string => {
+  const candidates = [process.env.BENCH_PYTHON, "/usr/bin/python3", "python3", "python"].filter((x): x is string => !!x)
+  for (const python of candidates) {
+    try {
+      execFileSync(python, ["-c", "import urllib3"], { stdio: "ignore", timeout: 20_000 })
+      return { python }
+    } catch {
+      // next
+    }
+  }
+  return `skipped: no Python that can import urllib3 among ${candidates.join(", ")} (Debian: apt-get install python3-urllib3)`
+}
+
+/** The Python client process: one JSON command per line in, one JSON result per line out. */
+const startPython = async (python: string) => {
+  const child = spawn(python, [path.join(benchDir, "python", "client.py")], { stdio: ["pipe", "pipe", "inherit"] })
+  const lines = createInterface({ input: child.stdout! })
+  const waiting: Array<(line: string) => void> = []
+  lines.on("line", (line) => waiting.shift()?.(line))
+  const next = () => new Promise<string>((resolve) => waiting.push(resolve))
+  const banner = JSON.parse(await next()) as { python: string; urllib3: string }
+  return {
+    banner,
+    run: async (command: Record<string, unknown>) => {
+      const answer = next()
+      child.stdin!.write(`${JSON.stringify(command)}\n`)
+      return JSON.parse(await answer) as { cpuUs: number; wall: number; p50ms: number; p99ms: number; errors: number; firstError: string | null }
+    },
+    stop: () => {
+      child.stdin!.end()
+      child.kill("SIGTERM")
+    }
+  }
+}
+
 const main = async () => {
   const server = await startServer<{ port: number }>("servers/minimal.ts")
   const origin = `http://127.0.0.1:${server.info.port}`
   const baseUrl = `${origin}/api/v0-1`
+  const notes: Array<string> = []
+  const want = (name: ClientName) => only === undefined || only.includes(name)
 
   const credential = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId, secret }))
   const password = Redacted.make("correct horse battery staple")
@@ -104,38 +199,39 @@ const main = async () => {
       Effect.forEach(Array.from({ length: n }, (_, i) => i), timed, { concurrency: c, discard: true })
     )
   }
+  const runtimes: Array<{ readonly dispose: () => Promise<void> }> = []
 
-  // (a) the library: Users on the derived client, over NodeHttpClient.layerUndici (and, to
-  // compare, over the bench's buffered client).
-  const libraryOn = async (httpClient: Layer.Layer<HttpClient.HttpClient>) => {
+  // The library on a transport.
+  const libraryOn = async (httpClient: Layer.Layer<HttpClient.HttpClient>): Promise<Runner> => {
     const runtime = ManagedRuntime.make(Users.layer.pipe(Layer.provide(config), Layer.provide(httpClient)))
+    runtimes.push(runtime)
     const users = await runtime.runPromise(Users.Users)
-    const runner = effectRunner(runtime, (op, i) =>
+    return effectRunner(runtime, (op, i) =>
       op === "getById"
         ? Effect.provideService(users.getById(userId), Credentials.AdminAuth, credential)
         : users.register({ name: "Bench User", username: `user${i}@example.com`, email: `user${i}@example.com`, password }))
-    return { runtime, runner }
   }
-  const library = await libraryOn(NodeHttpClient.layerUndici)
-  const libraryBuffered = await libraryOn(BufferedClient.layer)
 
-  // The platform's HttpClient alone: request, .json, the same decode.
+  // The platform's HttpClient used by hand on a transport: request, .json, the same decode.
   const decode = Schema.decodeUnknown(AddUserRes)
-  const platform = ManagedRuntime.make(NodeHttpClient.layerUndici)
-  const client = await platform.runPromise(HttpClient.HttpClient)
-  const httpclient = effectRunner(platform, (op, i) =>
-    (op === "getById"
-      ? client.get(`${baseUrl}/user/${encodeURIComponent(userId)}`, {
-        headers: { accept: "application/json", authorization: basic }
-      })
-      : client.execute(
-        HttpClientRequest.post(`${baseUrl}/register`).pipe(
-          HttpClientRequest.acceptJson,
-          HttpClientRequest.bodyUnsafeJson(registerBody(i))
-        )
-      )).pipe(Effect.flatMap((res) => res.json), Effect.flatMap(decode)))
+  const httpclientOn = async (httpClient: Layer.Layer<HttpClient.HttpClient>): Promise<Runner> => {
+    const runtime = ManagedRuntime.make(httpClient)
+    runtimes.push(runtime)
+    const client = await runtime.runPromise(HttpClient.HttpClient)
+    return effectRunner(runtime, (op, i) =>
+      (op === "getById"
+        ? client.get(`${baseUrl}/user/${encodeURIComponent(userId)}`, {
+          headers: { accept: "application/json", authorization: basic }
+        })
+        : client.execute(
+          HttpClientRequest.post(`${baseUrl}/register`).pipe(
+            HttpClientRequest.acceptJson,
+            HttpClientRequest.bodyUnsafeJson(registerBody(i))
+          )
+        )).pipe(Effect.flatMap((res) => res.json), Effect.flatMap(decode)))
+  }
 
-  // (b) raw undici: an Agent (as layerUndici makes), dispatcher.request + JSON.parse.
+  // Raw undici: an Agent (as layerUndici makes), dispatcher.request + JSON.parse.
   const agent = new Agent()
   const undiciCall = async (op: Op, i: number) => {
     const res = op === "getById"
@@ -160,9 +256,10 @@ const main = async () => {
 
   // The floor of an Effect client: the same undici call in Effect.tryPromise, and the decode.
   const bare = ManagedRuntime.make(Layer.empty)
+  runtimes.push(bare)
   const effect = effectRunner(bare, (op, i) => Effect.flatMap(Effect.tryPromise(() => undiciCall(op, i)), decode))
 
-  // (c) fetch: Node's built-in fetch + .json().
+  // Node's built-in fetch + .json().
   const fetcher: Runner = (op, n, c, latencies) =>
     pool(n, c, latencies, async (i) => {
       const res = op === "getById"
@@ -179,76 +276,133 @@ const main = async () => {
       return body
     })
 
-  const runners: Record<ClientName, Runner> = {
-    library: library.runner,
-    "library-buffered": libraryBuffered.runner,
-    httpclient,
-    effect,
-    undici,
-    fetch: fetcher
+  const runners: Partial<Record<ClientName, Runner>> = {}
+  if (want("library")) runners.library = await libraryOn(NodeHttpClient.layerUndici)
+  if (want("library@UndiciHttpClient")) runners["library@UndiciHttpClient"] = await libraryOn(UndiciHttpClient.layer)
+  if (want("httpclient")) runners.httpclient = await httpclientOn(NodeHttpClient.layerUndici)
+  if (want("httpclient@UndiciHttpClient")) runners["httpclient@UndiciHttpClient"] = await httpclientOn(UndiciHttpClient.layer)
+  if (want("effect")) runners.effect = effect
+  if (want("undici")) runners.undici = undici
+  if (want("fetch")) runners.fetch = fetcher
+  let openapiFetch = "generated: openapi-typescript 7 from the spec (Swagger 2.0 converted by swagger2openapi) at bench build time"
+  if (want("openapi-fetch")) {
+    const loaded = await loadOpenApiFetch()
+    if (typeof loaded === "string") {
+      openapiFetch = loaded
+      notes.push(`openapi-fetch ${loaded}`)
+    } else {
+      const client = loaded.make(baseUrl, basic)
+      runners["openapi-fetch"] = (op, n, c, latencies) =>
+        pool(n, c, latencies, (i) => (op === "getById" ? client.getById(userId) : client.register(registerBody(i))))
+    }
   }
-  const clients = clientNames.filter((name) => only === undefined || only.includes(name)).map((name) =>
-    [name, runners[name]] as const
-  )
+  let python: Awaited<ReturnType<typeof startPython>> | undefined
+  let pythonNote: string | undefined
+  if (want("python")) {
+    const found = findPython()
+    if (typeof found === "string") {
+      pythonNote = found
+      notes.push(`python ${found}`)
+    } else {
+      python = await startPython(found.python)
+      pythonNote = `${found.python}: Python ${python.banner.python}, urllib3 ${python.banner.urllib3}; its own process; 1 thread at c=1, ${pythonThreads(64)} at c=64`
+      const py = python
+      runners.python = async (op, n, c) => {
+        const r = await py.run({ op, n, threads: pythonThreads(c), origin })
+        if (r.errors > 0) throw new Error(`python: ${r.errors} errors, first ${r.firstError}`)
+        return { cpuUs: r.cpuUs, p50ms: r.p50ms, p99ms: r.p99ms, wall: r.wall * 1000 }
+      }
+    }
+  }
+  const clients = clientNames.filter((name) => runners[name] !== undefined).map((name) => [name, runners[name]!] as const)
 
+  type Sample = { rps: number; p50: number; p99: number; wall: number; cpu: number }
   const results: Array<Record<string, unknown>> = []
   for (const op of ops) {
     for (const c of concurrencies) {
       const n = callsAt(c)
-      // Warm-up: JIT, connections.
-      for (const [, run] of clients) await run(op, Math.ceil(n / 4), c, new Float64Array(n))
-      const perRound: Record<string, Array<{ rps: number; p50: number; p99: number; wall: number; cpu: number }>> = {}
+      // Warm-up: JIT, connections; `warmup` calls per client, in the same order as the rounds.
+      for (const [, run] of clients) await run(op, warmup, c, new Float64Array(warmup))
+      const perRound: Partial<Record<ClientName, Array<Sample>>> = {}
       for (let r = 0; r < rounds; r++) {
         for (const [name, run] of clients) {
           globalThis.gc?.()
           const latencies = new Float64Array(n)
           const cpu0 = process.cpuUsage()
           const t0 = performance.now()
-          await run(op, n, c, latencies)
-          const wall = performance.now() - t0
+          const elsewhere = await run(op, n, c, latencies)
+          let wall = performance.now() - t0
           const cpu1 = process.cpuUsage(cpu0)
-          const list = Array.from(latencies)
-          ;(perRound[name] ??= []).push({ rps: n / (wall / 1000), p50: percentile(list, 50), p99: percentile(list, 99), wall, cpu: (cpu1.user + cpu1.system) / n })
+          let sample: Sample
+          if (elsewhere) {
+            wall = elsewhere.wall
+            sample = { rps: n / (wall / 1000), p50: elsewhere.p50ms, p99: elsewhere.p99ms, wall, cpu: elsewhere.cpuUs }
+          } else {
+            const list = Array.from(latencies)
+            sample = { rps: n / (wall / 1000), p50: percentile(list, 50), p99: percentile(list, 99), wall, cpu: (cpu1.user + cpu1.system) / n }
+          }
+          ;(perRound[name] ??= []).push(sample)
         }
       }
-      const summary = (name: string) => {
+      const summary = (name: ClientName) => {
         const rs = perRound[name] ?? []
         return {
           rps: round(median(rs.map((x) => x.rps)), 0),
           p50ms: round(median(rs.map((x) => x.p50)), 3),
           p99ms: round(median(rs.map((x) => x.p99)), 3),
-          // CPU time of this (client) process per call, µs: steadier than wall time on a busy machine.
+          // CPU time of the client's process per call, µs: steadier than wall time on a busy machine.
           cpuUs: round(median(rs.map((x) => x.cpu)), 0)
         }
       }
-      /** name / undici: the median over rounds of the ratio within a round. */
-      const ratio = (name: ClientName, metric: "wall" | "p50" | "cpu") =>
-        perRound[name] && perRound.undici
-          ? round(median(perRound[name]!.map((x, r) => x[metric] / perRound.undici![r]![metric])), 3)
-          : null
+      /** a / b within each round: the per-round values, their median, min and max. */
+      const perRoundRatio = (a: ClientName, b: ClientName, metric: "wall" | "p50" | "cpu" = "cpu") => {
+        const xs = perRound[a]
+        const ys = perRound[b]
+        if (!xs || !ys) return null
+        const values = xs.map((x, r) => round(x[metric] / ys[r]![metric], 3))
+        return { median: round(median(values), 3), min: Math.min(...values), max: Math.max(...values), rounds: values }
+      }
       const row = {
         op,
         concurrency: c,
+        pythonThreads: pythonThreads(c),
         calls: n,
+        warmup,
         rounds,
         clients: Object.fromEntries(clients.map(([name]) => [name, {
           ...summary(name),
-          // The cost of a call relative to raw undici: wall time (= undici rps / this rps), p50, CPU.
-          ratioTime: ratio(name, "wall"),
-          ratioP50: ratio(name, "p50"),
-          ratioCpu: ratio(name, "cpu")
-        }]))
+          // Against raw undici (in this process; python's CPU is its own process's).
+          ratioCpu: perRoundRatio(name, "undici")?.median ?? null,
+          ratioTime: perRoundRatio(name, "undici", "wall")?.median ?? null
+        }])),
+        // The issue's targets, per transport of the library, on CPU per call, per round.
+        targets: Object.fromEntries(transports.map((t) => [t.name, {
+          python: perRoundRatio(t.library, "python"),
+          openapiFetch: perRoundRatio(t.library, "openapi-fetch"),
+          httpclient: perRoundRatio(t.library, t.httpclient),
+          undici: perRoundRatio(t.library, "undici")
+        }])),
+        // What the transport itself gains: UndiciHttpClient / layerUndici, per round.
+        transportGain: {
+          library: perRoundRatio("library@UndiciHttpClient", "library"),
+          httpclient: perRoundRatio("httpclient@UndiciHttpClient", "httpclient")
+        }
       }
       results.push(row)
-      process.stderr.write(`overhead ${op} c=${c}: ${JSON.stringify(row)}\n`)
+      process.stderr.write(`overhead ${op} c=${c}: ${JSON.stringify(row.clients)}\n`)
     }
   }
-  await Promise.all([library.runtime.dispose(), libraryBuffered.runtime.dispose(), platform.dispose(), bare.dispose()])
+  python?.stop()
+  await Promise.all(runtimes.map((r) => r.dispose()))
   await agent.close()
   await server.stop()
   return {
     server: "minimal node:http server in a separate process, answering from a precomputed body",
-    libraryHttpClient: "NodeHttpClient.layerUndici",
+    libraryHttpClient: "NodeHttpClient.layerUndici (library) and UndiciHttpClient.layer (library@UndiciHttpClient)",
+    warmup: `${warmup} calls per client before the rounds of each op and concurrency (the clients then run ${rounds} rotating rounds; each process stays warm across sections)`,
+    openapiFetch,
+    python: pythonNote ?? "not run",
+    notes,
     rows: results
   }
 }

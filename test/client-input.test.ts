@@ -2,7 +2,6 @@
  * Bad input is refused before anything is sent, with an error naming the field; what is sent is
  * encoded so that it reaches the right route as one segment.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -12,6 +11,7 @@ import * as Auth from "../src/services/Auth.js"
 import * as Users from "../src/services/Users.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import { clientLayer, json, scripted, user } from "./support/scripted.js"
+import * as Transport from "./support/transport.js"
 
 const admin = Credentials.AdminCredential.appKeys({ keyId: "key-1", secret: "app-secret-xyz" })
 const adminCredential = admin._tag === "Right" ? admin.right : undefined!
@@ -92,7 +92,7 @@ describe("bad input is refused before sending", () => {
 
 /** A client configured with no default applicationId or directoryId. */
 const clientConfigWithout = (baseUrl: string) =>
-  Layer.merge(GlowmarktConfig.layer({ baseUrl }), NodeHttpClient.layerUndici)
+  Layer.merge(GlowmarktConfig.layer({ baseUrl }), Transport.layer)
 
 describe("encoding", () => {
   const ids = ["../x", "a/b", "x?y=1", "%2F", "50%", "naïve-ünïcödé-✓", "a#b", "a b", "a+b", "%", "?", "#", "..x", ".x."]

@@ -12,7 +12,6 @@ import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Layer from "effect/Layer"
 import * as Auth from "../src/services/Auth.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
@@ -22,6 +21,7 @@ import * as Session from "../src/services/Session.js"
 import * as Users from "../src/services/Users.js"
 import { recorded } from "./support/recording.js"
 import { type Answer, clientLayer, json, scripted, user } from "./support/scripted.js"
+import * as Transport from "./support/transport.js"
 
 const secrets = {
   password: "Pa55word-Alpha-91",
@@ -151,7 +151,7 @@ describe("redaction", () => {
             HttpClient.HttpClient,
             HttpClient.transform((response, request) => Effect.zipRight(Effect.logInfo("request", request.headers), response))
           )
-        ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+        ).pipe(Layer.provide(Transport.layer))
         for (const credential of credentials) {
           yield* Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(
             Credentials.withAdmin(credential),

@@ -3,7 +3,6 @@
  * it should and fails with its declared error where it should; the auth matrix end to end (a
  * wrong credential is access denied); odd ids reach the right route as one segment.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -16,10 +15,11 @@ import * as Session from "../src/services/Session.js"
 import * as Users from "../src/services/Users.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
+import * as Transport from "./support/transport.js"
 
 const TestLive = Glowmarkt.layer.pipe(
   Layer.provideMerge(Simulator.layerTest({ seed: "client-simulator" })),
-  Layer.provide(NodeHttpClient.layerUndici),
+  Layer.provide(Transport.layer),
   Layer.orDie
 )
 

@@ -1,19 +1,15 @@
 #!/usr/bin/env node
 /**
- * The `glowmarkt` executable.
+ * The `glowmarkt` executable. An import runs in a heap-capped child node (see heapCap.ts); every
+ * other command runs here.
  *
  * @since 0.1.0
  */
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import { run } from "./main.js"
+import * as HeapCap from "./heapCap.js"
 
-run(process.argv).pipe(
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({
-    disableErrorReporting: true,
-    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1)
-  })
-)
+const cap = HeapCap.capFor(process.argv.slice(2), process.execArgv, process.env)
+if (cap === undefined) {
+  await import("./start.js")
+} else {
+  HeapCap.relaunch(cap)
+}

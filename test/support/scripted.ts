@@ -4,7 +4,6 @@
  * never produces: 404 bodies of every shape, undeclared statuses, broken JSON, dropped and
  * hanging connections.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
@@ -13,6 +12,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Glowmarkt from "../../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../../src/services/GlowmarktConfig.js"
+import * as Transport from "./transport.js"
 
 export interface Recorded {
   readonly method: string
@@ -137,6 +137,6 @@ export const clientLayer = (options: GlowmarktConfig.Options) =>
       directoryId: "dir-1",
       ...options
     })),
-    Layer.provide(NodeHttpClient.layerUndici),
+    Layer.provide(Transport.layer),
     Layer.orDie
   )
