@@ -31,9 +31,10 @@ import {
   type TokenRejectedError,
   UnexpectedResponseError
 } from "../schema/GlowmarktError.js"
-import { AccountId, ApplicationId, DirectoryId, PasswordFromSelf, Username } from "../schema/Identifiers.js"
+import { AccountId, ApplicationId } from "../schema/Identifiers.js"
 import { UserNameLoginReq } from "../schema/Models.js"
 import { type OAuthValidAccessTokenRes, OAuthTokenReq } from "../schema/OAuthModels.js"
+import { LoginInput } from "./Auth.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
 import { type Clients, ClientsService, clientsLayer, makeClients, OAuthAccessToken } from "./internal/client.js"
@@ -50,22 +51,6 @@ const secretFromSelf = (identifier: string) =>
     }),
     Schema.annotations({ identifier })
   )
-
-/** @since 0.1.0 */
-export const AuthorizeInput = Schema.Struct({
-  username: Username,
-  password: PasswordFromSelf,
-  applicationId: Schema.optional(ApplicationId),
-  directoryId: Schema.optional(DirectoryId)
-})
-/** The input of {@link Service.authorize}. @since 0.1.0 */
-export interface AuthorizeInput {
-  readonly username: string
-  readonly password: Redacted.Redacted<string>
-  /** Defaults to the configured `applicationId`. */
-  readonly applicationId?: string | undefined
-  readonly directoryId?: string | undefined
-}
 
 /** @since 0.1.0 */
 export const ExchangeInput = Schema.Struct({
@@ -152,7 +137,7 @@ export type ValidateError = InvalidInputError | BadRequestError | TokenRejectedE
  */
 export interface Service {
   /** `POST /auth/oauth` (generateOAuthorizationCode): a single-use code for a username and password. */
-  readonly authorize: (input: AuthorizeInput) => Effect.Effect<AuthorizationCode, AuthorizeError>
+  readonly authorize: (input: LoginInput) => Effect.Effect<AuthorizationCode, AuthorizeError>
   /** `POST /auth/oauth/access` with `grant_type=authorization_code`: tokens for a code. Sent once. */
   readonly exchange: (input: ExchangeInput) => Effect.Effect<OAuthTokens, ExchangeError>
   /** `POST /auth/oauth/access` with `grant_type=refresh_token`: new tokens for a refresh token. Sent once. */
@@ -191,7 +176,7 @@ const fromClients = (clients: Clients): Service => {
   return {
     authorize: (input) =>
       Effect.gen(function*() {
-        const i = yield* decodeInput("generateOAuthorizationCode", AuthorizeInput, input)
+        const i = yield* decodeInput("generateOAuthorizationCode", LoginInput, input)
         const applicationId = yield* orConfigured("generateOAuthorizationCode", "applicationId", i.applicationId, settings.applicationId)
         const payload = new UserNameLoginReq({
           username: i.username,
