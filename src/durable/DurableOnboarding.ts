@@ -38,16 +38,19 @@ import * as Schema from "effect/Schema"
 import { InvalidConfigError, InvalidInputError } from "../schema/GlowmarktError.js"
 import { ApplicationId, Username, VerificationCode } from "../schema/Identifiers.js"
 import type { Auth } from "../services/Auth.js"
+import type { Consent } from "../services/Consent.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import { invalidInput, orConfigured } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
 import * as CodePolicy from "../workflows/CodePolicy.js"
 import { FlowCompletedError, FlowKind } from "../workflows/FlowError.js"
-import type { Onboarded, PasswordReset } from "../workflows/internal/flows.js"
+import type { HouseholdOnboarded, Onboarded, PasswordReset } from "../workflows/internal/flows.js"
+import { HouseholdInputSchema } from "../workflows/Onboarding.js"
 import { maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
 import {
   type FlowFailure,
+  Household,
   layerWorkflows,
   RegisterAndVerify,
   ResetPassword
@@ -115,7 +118,7 @@ export interface FlowRef<K extends FlowKind = FlowKind> {
   readonly username: string
   /** Defaults to the configured `applicationId`. */
   readonly applicationId?: string | undefined
-  /** Password resets only (default `""`). */
+  /** Password resets and household onboardings only (default `""`). */
   readonly nonce?: string | undefined
 }
 
@@ -136,7 +139,9 @@ export interface FlowHandle<K extends FlowKind = FlowKind> extends FlowRef<K> {
  * @category models
  * @since 0.1.0
  */
-export type ResultOf<K extends FlowKind> = K extends "registration" ? Onboarded : PasswordReset
+export type ResultOf<K extends FlowKind> = K extends "registration" ? Onboarded
+  : K extends "household" ? HouseholdOnboarded
+  : PasswordReset
 
 /**
  * Where a flow stands.
@@ -158,7 +163,7 @@ export type FlowState =
     readonly codesSubmitted: number
     readonly waitsExpired: number
   }
-  | { readonly _tag: "Succeeded"; readonly result: Onboarded | PasswordReset }
+  | { readonly _tag: "Succeeded"; readonly result: Onboarded | PasswordReset | HouseholdOnboarded }
   | { readonly _tag: "Failed"; readonly error: FlowError | undefined; readonly cause: string }
 
 /**
@@ -184,6 +189,18 @@ export interface PasswordResetInput {
 }
 
 /**
+ * The input of {@link Service.startHousehold}: a registration, the household's meter points
+ * (MPxNs), and a nonce (a new one starts a new run for the same user, default `""`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface HouseholdInput extends Users.RegisterInput {
+  readonly meterPoints: ReadonlyArray<string>
+  readonly nonce?: string | undefined
+}
+
+/**
  * The durable flows, for a host application.
  *
  * @category models
@@ -192,6 +209,11 @@ export interface PasswordResetInput {
 export interface Service {
   /** Starts (or joins) the registration of a user; returns at once. */
   readonly startRegistration: (input: RegistrationInput) => Effect.Effect<FlowHandle<"registration">, InvalidInputError>
+  /**
+   * Starts (or joins) a household onboarding (register -> verify -> log in -> consent for the
+   * meter points, see `Onboarding.household`); returns at once. Codes go in with `submitCode`.
+   */
+  readonly startHousehold: (input: HouseholdInput) => Effect.Effect<FlowHandle<"household">, InvalidInputError>
   /** Starts (or joins) a password reset; returns at once. */
   readonly startPasswordReset: (
     input: PasswordResetInput
@@ -263,7 +285,18 @@ export const make = (
         )
         const applicationId = yield* applicationIdOf(operation, flow.applicationId)
         const username: string = flow.username
-        const executionId = flow.kind === "registration"
+        const executionId = flow.kind === "household"
+          ? yield* Household.executionId({
+            applicationId,
+            username,
+            name: "-",
+            email: "-",
+            sealedPassword: "-",
+            policy: placeholderPolicy,
+            meterPoints: [],
+            nonce: flow.nonce ?? ""
+          })
+          : flow.kind === "registration"
           ? yield* RegisterAndVerify.executionId({
             applicationId,
             username,
@@ -279,18 +312,24 @@ export const make = (
             sealedNewPassword: "-",
             policy: placeholderPolicy
           })
-        const workflow: Workflow.Any = flow.kind === "registration" ? RegisterAndVerify : ResetPassword
+        const workflow: Workflow.Any = flow.kind === "registration"
+          ? RegisterAndVerify
+          : flow.kind === "household"
+          ? Household
+          : ResetPassword
         return { applicationId, username, executionId, workflow }
       })
 
     const poll = (flow: FlowRef, executionId: string) =>
-      flow.kind === "registration"
+      (flow.kind === "registration"
         ? RegisterAndVerify.poll(executionId)
-        : (ResetPassword.poll(executionId) as Effect.Effect<
-          Workflow.Result<Onboarded | PasswordReset, FlowError> | undefined,
+        : flow.kind === "household"
+        ? Household.poll(executionId)
+        : ResetPassword.poll(executionId)) as Effect.Effect<
+          Workflow.Result<Onboarded | PasswordReset | HouseholdOnboarded, FlowError> | undefined,
           never,
           WorkflowEngine
-        >)
+        >
 
     const startRegistration: Service["startRegistration"] = (input) =>
       Effect.gen(function*() {
@@ -309,6 +348,28 @@ export const make = (
           policy
         }, { discard: true })
         return { kind: "registration" as const, username: i.username, applicationId, executionId }
+      }).pipe(Effect.provide(context))
+
+    const startHousehold: Service["startHousehold"] = (input) =>
+      Effect.gen(function*() {
+        const i = yield* Schema.decodeUnknown(
+          Schema.extend(HouseholdInputSchema, Schema.Struct({ nonce: Schema.optional(Schema.String) }))
+        )(input).pipe(Effect.mapError((e) => invalidInput("startHousehold", e)))
+        const applicationId = yield* applicationIdOf("startHousehold", i.applicationId)
+        const directoryId = i.directoryId ?? Option.getOrUndefined(glowmarkt.directoryId)
+        const nonce = i.nonce ?? ""
+        const executionId = yield* Household.execute({
+          applicationId,
+          ...(directoryId === undefined ? {} : { directoryId }),
+          username: i.username,
+          name: i.name,
+          email: i.email,
+          sealedPassword: secrets.seal(i.password),
+          policy,
+          meterPoints: i.meterPoints,
+          nonce
+        }, { discard: true })
+        return { kind: "household" as const, username: i.username, applicationId, nonce, executionId }
       }).pipe(Effect.provide(context))
 
     const startPasswordReset: Service["startPasswordReset"] = (input) =>
@@ -384,7 +445,7 @@ export const make = (
         }
       }).pipe(Effect.provide(context))
 
-    return { startRegistration, startPasswordReset, submitCode, state, result }
+    return { startRegistration, startHousehold, startPasswordReset, submitCode, state, result }
   })
 
 /**
@@ -396,7 +457,7 @@ export const make = (
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<DurableOnboarding, InvalidConfigError, WorkflowEngine | Users.Users | Auth | GlowmarktConfig> =>
+): Layer.Layer<DurableOnboarding, InvalidConfigError, WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig> =>
   Layer.merge(Layer.effect(DurableOnboarding, make(options)), layerWorkflows).pipe(
     Layer.provide(Layer.sync(FlowSecrets, () => makeSealer(Option.fromNullable(options.secretKey))))
   )
@@ -412,5 +473,5 @@ export const layerConfig = (
 ): Layer.Layer<
   DurableOnboarding,
   InvalidConfigError | ConfigError.ConfigError,
-  WorkflowEngine | Users.Users | Auth | GlowmarktConfig
+  WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig
 > => Layer.unwrapEffect(Effect.map(options, layer))
