@@ -14,9 +14,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { type GlowmarktError, GlowmarktErrorSchema } from "../../schema/GlowmarktError.js"
+import { type GlowmarktError, GlowmarktErrorSchema, InvalidConfigError } from "../../schema/GlowmarktError.js"
 import type { Auth } from "../../services/Auth.js"
 import type { Consent } from "../../services/Consent.js"
+import { AdminAuth } from "../../services/Credentials.js"
 import type { GlowmarktConfig } from "../../services/GlowmarktConfig.js"
 import type * as Users from "../../services/Users.js"
 import { CodePolicy } from "../../workflows/CodePolicy.js"
@@ -88,6 +89,23 @@ export const Household = Workflow.make({
   idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
 })
 
+/** What an offboarding runs with (no secret: the administrator credential is the host's). */
+export const OffboardPayload = Schema.Struct({
+  userId: Schema.String,
+  rounds: Schema.Number,
+  /** Part of the idempotency key: a new nonce starts a new run for the same user. */
+  nonce: Schema.String
+})
+
+/** revoke every consent -> delete the user, keyed by user id + nonce. */
+export const Offboard = Workflow.make({
+  name: "GlowmarktOffboard",
+  payload: OffboardPayload,
+  success: Flows.OffboardReport,
+  error: FlowFailure,
+  idempotencyKey: (p) => `${p.userId}/${p.nonce}`
+})
+
 type DurableContext = WorkflowEngine | WorkflowInstance
 
 /**
@@ -139,6 +157,35 @@ export const household = (p: typeof HouseholdPayload.Type) =>
   Effect.flatMap(unseal(p.sealedPassword), (password) =>
     Flows.household(durable<Flows.HouseholdStepContext>(p.policy), { ...p, password }, p.policy))
 
+/** The policy of a flow that waits for no code (its engine's `awaitCode` is never called). */
+const noCodes: CodePolicy = { codeTimeoutMillis: 1, maxCodes: 1, maxWrongCodes: 1 }
+
+/**
+ * The offboarding workflow's body. Its steps act as an administrator: with the `AdminAuth` that
+ * was in context when the workflows were registered (the host's credential, never stored); a
+ * host without one gets an `InvalidConfigError`, before anything is sent.
+ */
+export const offboard = (
+  p: typeof OffboardPayload.Type
+): Effect.Effect<Flows.OffboardReport, GlowmarktError, DurableContext | Users.Users | Consent> =>
+  Effect.flatMap(Effect.serviceOption(AdminAuth), (admin): Effect.Effect<Flows.OffboardReport, GlowmarktError, DurableContext | Users.Users | Consent> =>
+    Option.match(admin, {
+      onNone: () =>
+        Effect.fail(
+          new InvalidConfigError({ setting: "AdminAuth", problem: "a durable offboarding needs an administrator credential (AdminAuth) where the workflows run" })
+        ),
+      onSome: (credential) => {
+        const engine = durable<Exclude<Flows.OffboardStepContext, AdminAuth>>(noCodes)
+        return Flows.offboard(
+          {
+            step: (name, success, effect) => engine.step(name, success, Effect.provideService(effect, AdminAuth, credential))
+          },
+          p.userId,
+          p.rounds
+        )
+      }
+    }))
+
 /** The workflows registered with the engine in context. */
 export const layerWorkflows: Layer.Layer<
   never,
@@ -147,5 +194,6 @@ export const layerWorkflows: Layer.Layer<
 > = Layer.mergeAll(
   RegisterAndVerify.toLayer(registerAndVerify),
   ResetPassword.toLayer(resetPassword),
-  Household.toLayer(household)
+  Household.toLayer(household),
+  Offboard.toLayer(offboard)
 )

@@ -15,8 +15,10 @@ import {
   type GlowmarktError,
   mayHaveActed,
   surelyNotActed,
+  UnexpectedResponseError,
   UsernameTakenError
 } from "../../schema/GlowmarktError.js"
+import { AccountId } from "../../schema/Identifiers.js"
 import { Auth, type LoginError } from "../../services/Auth.js"
 import * as Consent from "../../services/Consent.js"
 import { AdminAuth } from "../../services/Credentials.js"
@@ -517,4 +519,139 @@ export const household = <R>(
       meterPoints.push(new HouseholdMeterPoint({ mpxn, outcome: "renewed" }))
     }
     return new HouseholdOnboarded({ onboarded, accountId, meterPoints })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// offboarding: revoke every consent, delete the user
+
+/** What a step of offboarding may need: the user calls and consent, as an administrator. */
+export type OffboardStepContext = Users.Users | Consent.Consent | AdminAuth
+
+/** What one meter point's consent went through in an offboarding. */
+export const OffboardMeterPoint = Schema.Struct({
+  mpxn: Schema.String,
+  outcome: Schema.Literal("revoked", "alreadyRevoked")
+})
+
+/** What one offboarding did (see `Offboarding.OffboardReport`). */
+export const OffboardReport = Schema.Struct({
+  userId: Schema.String,
+  found: Schema.Boolean,
+  meterPoints: Schema.Array(OffboardMeterPoint),
+  accountsRemoved: Schema.Array(AccountId),
+  userDeleted: Schema.Boolean,
+  revocationRequests: Schema.Number
+})
+export type OffboardReport = typeof OffboardReport.Type
+
+/** What offboarding can fail with. */
+export type OffboardError = Exclude<GlowmarktError, { readonly _tag: "InvalidConfigError" }>
+
+const ConsentView = Schema.Struct({ all: Schema.Array(Schema.String), holding: Schema.Array(Schema.String) })
+
+const chunks = <A>(all: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < all.length; i += size) out.push(all.slice(i, i + size))
+  return out
+}
+
+/**
+ * The offboarding flow (needs only steps, no codes): look the user up; read the consent status,
+ * revoke what holds, read again, for at most `rounds` rounds; delete the user; confirm with a
+ * look-up. Each read is tried up to `stepAttempts` times; a revocation whose answer was lost is
+ * settled by the next status read, a delete whose answer was lost by the look-up.
+ */
+export const offboard = <R>(
+  engine: Pick<Engine<R, OffboardStepContext>, "step">,
+  userId: string,
+  rounds: number
+): Effect.Effect<OffboardReport, OffboardError, R> =>
+  Effect.gen(function*() {
+    const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E, AdminAuth>) => Effect.flatMap(Users.Users, f)
+    const consent = <A, E>(f: (c: Consent.Operations<Consent.AdminConsentError, AdminAuth>) => Effect.Effect<A, E, AdminAuth>) =>
+      Effect.flatMap(Consent.Consent, (c) => f(c.forUser(userId)))
+    const read = <A, I>(name: string, schema: Schema.Schema<A, I>, effect: Effect.Effect<A, OffboardError, OffboardStepContext>) => {
+      const go = (attempt: number): Effect.Effect<A, OffboardError, R> =>
+        engine.step(`${name}-${attempt}`, schema, effect).pipe(
+          Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => go(attempt + 1))
+        )
+      return go(1)
+    }
+    const nothing: OffboardReport = { userId, found: false, meterPoints: [], accountsRemoved: [], userDeleted: false, revocationRequests: 0 }
+
+    const accounts = yield* read(
+      "look-up-user",
+      Schema.NullOr(Schema.Array(AccountId)),
+      users((u) => u.getById(userId)).pipe(
+        Effect.map((user) => user.applications.flatMap((a) => (a.accountId === undefined ? [] : [a.accountId]))),
+        Effect.catchTag("NotFoundError", () => Effect.succeed(null))
+      )
+    )
+    if (accounts === null) return nothing
+
+    const status = (round: number) =>
+      read(
+        `consent-status-${round}`,
+        ConsentView,
+        consent((c) => c.status()).pipe(Effect.map((s) => ({
+          all: s.meterPointVerification.map((m) => m.mpxn),
+          holding: s.meterPointVerification.filter((m) => m.isVerified === true).map((m) => m.mpxn)
+        })))
+      )
+    const first = yield* status(0)
+    let pending = first.holding
+    let revocationRequests = 0
+    for (let round = 0; pending.length > 0; round++) {
+      const last = round === rounds - 1
+      for (const [b, batch] of chunks(pending, 100).entries()) {
+        revocationRequests++
+        yield* engine.step(`revoke-${round}-${b}`, Schema.Void, consent((c) => Effect.asVoid(c.revokeAll(batch)))).pipe(
+          // A lost answer, a refusal to start: the next status read says what holds. In the last
+          // round, the error is the caller's (who can run the whole offboarding again).
+          Effect.catchIf(
+            (e) => !last && (mayHaveActed(e) || e._tag === "TransportError" || e._tag === "UnexpectedStatusError"),
+            () => Effect.void
+          )
+        )
+      }
+      pending = (yield* status(round + 1)).holding
+      if (last && pending.length > 0) {
+        return yield* new UnexpectedResponseError({
+          operation: "renewMeterPointConsentRevokeBulk",
+          status: 200,
+          problem: `consent still holds for ${pending.length} meter point(s) after the revocation was accepted`
+        })
+      }
+    }
+    const meterPoints = first.all.map((mpxn) => ({
+      mpxn,
+      outcome: first.holding.includes(mpxn) ? "revoked" as const : "alreadyRevoked" as const
+    }))
+
+    // The user, with all their accounts and tokens. A delete whose answer was lost is replayed by
+    // the client (a 404 on the replay means the first attempt deleted it); a look-up confirms.
+    const deleted = yield* engine.step(
+      "delete-user",
+      Schema.Literal("deleted", "notFound", "unknown"),
+      users((u) => u.delete(userId)).pipe(
+        Effect.as("deleted" as const),
+        Effect.catchTag("NotFoundError", () => Effect.succeed("notFound" as const)),
+        Effect.catchIf((e) => mayHaveActed(e), () => Effect.succeed("unknown" as const))
+      )
+    )
+    const gone = yield* read(
+      "confirm-deleted",
+      Schema.Boolean,
+      users((u) => u.getById(userId)).pipe(Effect.as(false), Effect.catchTag("NotFoundError", () => Effect.succeed(true)))
+    )
+    // The delete did not happen (its answer was an error and the user is still there): again.
+    if (!gone) yield* engine.step("delete-user-again", Schema.Void, users((u) => u.delete(userId)))
+    return {
+      userId,
+      found: true,
+      meterPoints,
+      accountsRemoved: accounts,
+      userDeleted: deleted !== "notFound",
+      revocationRequests
+    } satisfies OffboardReport
   })
