@@ -80,6 +80,11 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", { timeout: 18
         "request reset → reset → log in with the new password",
         "admin look-ups by id and by username",
         "delete",
+        "household onboarding: register → verify → log in → consent for its meter points",
+        "meter point 1234567: consent renewed",
+        "run again: alreadyVerified, 1234567 alreadyConsented, 1300023300001 alreadyConsented",
+        "offboarding for an erasure request",
+        "meter point 1300023300001: consent revoked",
         "bulk import of 200 generated users",
         "demo finished: every step passed"
       ]
