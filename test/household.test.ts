@@ -178,7 +178,7 @@ layer(TestLive)("household onboarding", (it) => {
     })
   }
 
-  it.effect("a meter point number that is not one: InvalidInputError naming it, nothing sent", () =>
+  it.effect("a meter point number that is not one, a user id that is not one: InvalidInputError, nothing sent", () =>
     Effect.gen(function*() {
       yield* Simulator.resetCounters
       const error = yield* Effect.flip(
@@ -187,6 +187,13 @@ layer(TestLive)("household onboarding", (it) => {
         )
       )
       expect(error).toMatchObject({ _tag: "InvalidInputError" })
-      expect((yield* Simulator.counters).byOperation.addUser?.received ?? 0).toBe(0)
+      const o = yield* DurableOnboarding.DurableOnboarding
+      const durableError = yield* Effect.flip(
+        o.startHousehold({ name: "A", username: "x@y.co", email: "x@y.co", password, meterPoints: ["1234567", "12ab"] })
+      )
+      expect(durableError).toMatchObject({ _tag: "InvalidInputError", operation: "startHousehold" })
+      const offboardError = yield* Effect.flip(o.startOffboarding({ userId: ".." }))
+      expect(offboardError).toMatchObject({ _tag: "InvalidInputError", operation: "startOffboarding" })
+      expect((yield* Simulator.counters).received).toBe(0)
     }))
 })
