@@ -3,7 +3,9 @@
  * `DurableOnboarding.startHousehold` on the in-memory workflow engine), against the simulator over
  * loopback, on the `TestClock`: register -> verify -> log in -> consent for the meter points.
  * Reports are checked against the simulator's admin view: which meter points hold consent, and
- * how many renewals each had (a lost renewal answer must not cause a second one).
+ * how many renewals each had (a lost renewal answer must not cause a second one), also under
+ * 20 % injected faults on the login and consent calls (on the live clock: the client's retries
+ * wait).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, layer } from "@effect/vitest"
@@ -196,4 +198,43 @@ layer(TestLive)("household onboarding", (it) => {
       expect(offboardError).toMatchObject({ _tag: "InvalidInputError", operation: "startOffboarding" })
       expect((yield* Simulator.counters).received).toBe(0)
     }))
+})
+
+layer(TestLive, { excludeTestServices: true })("household onboarding under faults", (it) => {
+  for (const engine of [inMemory, durable]) {
+    it.scoped(`${engine.name}: 20 % faults on login and consent calls, a rerun after any failure: one renewal per meter point, reports the admin view allows`, () =>
+      Effect.gen(function*() {
+        const households = Array.from({ length: 10 }, (_, k) => ({
+          email: fresh(`faulty-${engine.name.replace(" ", "-")}`),
+          mpxns: [`${6000000 + n * 10 + k}`, `${1600023300000 + n * 10 + k}`, `${7000000 + n * 10 + k}`]
+        }))
+        yield* Simulator.resetCounters
+        const rule = { serverError: 0.08, dropBefore: 0.06, dropAfter: 0.06 }
+        const results = yield* Effect.forEach(households, (h) =>
+          Effect.gen(function*() {
+            let failures = 0
+            while (true) {
+              const end = yield* run(yield* engine.start(h.email, h.mpxns, String(failures)), h.email)
+              if (Exit.isSuccess(end)) return { h, report: end.value, failures }
+              if (++failures > 20) return yield* Effect.die(end.cause)
+            }
+          }), { concurrency: 3 }).pipe(
+            withFaults(Faults.on({
+              usernamelogin: rule,
+              getUserMeterPointVerificationConsentStatus: rule,
+              renewMeterPointConsent: rule
+            }))
+          )
+        const counters = yield* Simulator.counters
+        expect(counters.faults.serverError + counters.faults.dropBefore + counters.faults.dropAfter).toBeGreaterThan(0)
+        for (const { failures, h, report } of results) {
+          const user = (yield* userNamed(h.email))!
+          // One renewal per meter point, whatever was lost and however many reruns it took.
+          expect(user.meterPoints.map((m) => [m.mpxn, m.consented, m.renewals])).toEqual(h.mpxns.map((m) => [m, true, 1]))
+          expect(report.meterPoints.map((m) => m.mpxn)).toEqual(h.mpxns)
+          // A first run that succeeded renewed every one; after a failed run, what it renewed is found consented.
+          if (failures === 0) expect(report.meterPoints.every((m) => m.outcome === "renewed")).toBe(true)
+        }
+      }), { timeout: 120_000 })
+  }
 })
