@@ -80,6 +80,11 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", { timeout: 18
         "request reset → reset → log in with the new password",
         "admin look-ups by id and by username",
         "delete",
+        "household onboarding: register → verify → log in → consent for its meter points",
+        "meter point 1234567: consent renewed",
+        "run again: alreadyVerified, 1234567 alreadyConsented, 1300023300001 alreadyConsented",
+        "offboarding for an erasure request",
+        "meter point 1300023300001: consent revoked",
         "bulk import of 200 generated users",
         "demo finished: every step passed"
       ]
@@ -146,6 +151,72 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", { timeout: 18
     expect(gone.stderr).toContain("no such user")
     expect(gone.stderr).toContain("NotFoundError")
     expect(gone.stdout).toBe("")
+  }, 180_000)
+
+  it("accounts list|get, consent status|renew|revoke, offboard: as the admin view says", async () => {
+    const e = "household.cli@example.com"
+    const registered = await glowmarkt(["users", "register", "--name", "Household", "--email", e, "--json"], {
+      GLOWMARKT_PASSWORD: password
+    })
+    expect(registered.code).toBe(0)
+    const userId = json(registered).userId as string
+    const adminView = async () => {
+      const all = await (await fetch(`${sim.banner.origin}/_simulator/users`)).json() as Array<Record<string, any>>
+      return all.find((u) => u.userId === userId)
+    }
+
+    const list = await glowmarkt(["accounts", "list", "--json"], admin)
+    expect(list.code).toBe(0)
+    const accounts = json(list).accounts as Array<Record<string, unknown>>
+    const mine = accounts.find((a) => a.userId === userId)!
+    expect(mine.accountId).toBe((await adminView())!.accounts[0].accountId)
+    const one = await glowmarkt(["accounts", "get", "--account-id", mine.accountId as string, "--json"], admin)
+    expect(one.code).toBe(0)
+    expect(json(one)).toMatchObject({ accountId: mine.accountId, userId })
+
+    const renewed = await glowmarkt(
+      ["consent", "renew", "--user-id", userId, "--mpxn", "7654321", "--mpxn", "1700023300001", "--json"],
+      admin
+    )
+    expect(renewed.code).toBe(0)
+    expect((json(renewed).renewed as Array<{ mpxn: string }>).map((r) => r.mpxn)).toEqual(["7654321", "1700023300001"])
+    const revoked = await glowmarkt(["consent", "revoke", "--user-id", userId, "--mpxn", "7654321"], admin)
+    expect(revoked.code).toBe(0)
+    const status = await glowmarkt(["consent", "status", "--user-id", userId, "--json"], admin)
+    expect(status.code).toBe(0)
+    const points = (json(status).meterPoints as Array<{ mpxn: string; consented: boolean }>).map((m) => [m.mpxn, m.consented])
+    expect(points).toEqual([["7654321", false], ["1700023300001", true]])
+    expect((await adminView())!.meterPoints.map((m: any) => [m.mpxn, m.consented])).toEqual(points)
+
+    const noMpxn = await glowmarkt(["consent", "renew", "--user-id", userId], admin)
+    expect(noMpxn.code).toBe(2)
+    expect(noMpxn.stderr).toContain("--mpxn")
+    const badMpxn = await glowmarkt(["consent", "renew", "--user-id", userId, "--mpxn", "12ab"], admin)
+    expect(badMpxn.code).toBe(2)
+
+    // Offboarding without --yes and without a terminal: refused, nothing done.
+    const unconfirmed = await glowmarkt(["offboard", "--user-id", userId], admin)
+    expect(unconfirmed.code).toBe(2)
+    expect(unconfirmed.stderr).toContain("--yes")
+    expect(await adminView()).toBeDefined()
+
+    const offboarded = await glowmarkt(["offboard", "--user-id", userId, "--yes", "--json"], admin)
+    expect(offboarded.code).toBe(0)
+    expect(json(offboarded)).toEqual({
+      userId,
+      found: true,
+      meterPoints: [{ mpxn: "7654321", outcome: "alreadyRevoked" }, { mpxn: "1700023300001", outcome: "revoked" }],
+      accountsRemoved: [mine.accountId],
+      userDeleted: true,
+      revocationRequests: 1
+    })
+    expect(await adminView()).toBeUndefined()
+    const again = await glowmarkt(["offboard", "--user-id", userId, "--yes"], admin)
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain("nothing to do")
+
+    const missingAdmin = await glowmarkt(["accounts", "list"])
+    expect(missingAdmin.code).toBe(2)
   }, 180_000)
 
   it("a wrong code fails with exit 1 and the API's message", async () => {

@@ -16,11 +16,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Auth from "../services/Auth.js"
 import * as Credentials from "../services/Credentials.js"
 import * as Glowmarkt from "../services/Glowmarkt.js"
 import * as GlowmarktConfig from "../services/GlowmarktConfig.js"
-import type * as Users from "../services/Users.js"
 import { UsageError } from "./errors.js"
 import * as Secrets from "./secrets.js"
 
@@ -110,12 +108,19 @@ export const settings = (
  */
 export const clientLayer = (
   resolved: GlowmarktConfig.Settings
-): Layer.Layer<Users.Users | Auth.Auth | GlowmarktConfig.GlowmarktConfig> =>
+): Layer.Layer<Services | GlowmarktConfig.GlowmarktConfig> =>
   Glowmarkt.layer.pipe(
     Layer.provideMerge(Layer.succeed(GlowmarktConfig.GlowmarktConfig, resolved)),
     Layer.provide(NodeHttpClient.layerUndici),
     Layer.merge(Credentials.layerRedactHeaders)
   )
+
+/**
+ * The services a command can use: all of `Glowmarkt.layer`'s.
+ *
+ * @since 0.1.0
+ */
+export type Services = Layer.Layer.Success<typeof Glowmarkt.layer>
 
 /**
  * Runs an effect with the client configured from the shared options.
@@ -128,7 +133,7 @@ export const withClient = (c: Common, command: ReadonlyArray<string>) =>
 ): Effect.Effect<
   A,
   E | UsageError,
-  Exclude<R, Users.Users | Auth.Auth | GlowmarktConfig.GlowmarktConfig>
+  Exclude<R, Services | GlowmarktConfig.GlowmarktConfig>
 > => Effect.flatMap(settings(c, command), (resolved) => Effect.provide(self, clientLayer(resolved)))
 
 const env = (name: string) =>

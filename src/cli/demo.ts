@@ -23,6 +23,7 @@ import { Users } from "../services/Users.js"
 import * as InboxCodeSource from "../testing/InboxCodeSource.js"
 import * as Simulator from "../testing/Simulator.js"
 import * as CodeSource from "../workflows/CodeSource.js"
+import * as Offboarding from "../workflows/Offboarding.js"
 import * as Onboarding from "../workflows/Onboarding.js"
 import * as Config from "./config.js"
 import * as DemoImport from "./demoImport.js"
@@ -41,7 +42,8 @@ export const fixtures = {
   renamedTo: "ada.lovelace@example.com",
   password: "demo-Password-1843",
   newPassword: "demo-NewPassword-1852",
-  seed: "glowmarkt-demo"
+  seed: "glowmarkt-demo",
+  household: { name: "Charles Babbage", email: "charles@example.com", meterPoints: ["1234567", "1300023300001"] }
 } as const
 
 const check = (condition: boolean, what: string) =>
@@ -94,6 +96,7 @@ export const walkThrough = (options: { readonly users: number }) =>
     const password = Redacted.make(fixtures.password)
     const newPassword = Redacted.make(fixtures.newPassword)
     let userId = ""
+    let householdId = ""
 
     yield* Console.log(`glowmarkt demo: the library against the embedded simulator at ${sim.info.baseUrl}`)
     yield* Console.log(`(application ${sim.info.applicationId}; secrets are shown as ${mask})`)
@@ -183,6 +186,69 @@ export const walkThrough = (options: { readonly users: number }) =>
       }).pipe(Credentials.withAdmin(admin))
     )
 
+    yield* step(
+      "household onboarding: register → verify → log in → consent for its meter points (Onboarding.household)",
+      Effect.gen(function*() {
+        const household = yield* Onboarding.household({
+          name: fixtures.household.name,
+          email: fixtures.household.email,
+          username: fixtures.household.email,
+          password,
+          meterPoints: fixtures.household.meterPoints
+        }, { codeTimeout: Duration.seconds(5) }).pipe(Effect.provideService(CodeSource.CodeSource, source))
+        householdId = Option.getOrElse(household.onboarded.userId, () => "")
+        yield* check(
+          household.onboarded.outcome === "verified" && household.meterPoints.every((m) => m.outcome === "renewed"),
+          "the household was not onboarded with every meter point renewed"
+        )
+        const snapshot = yield* sim.user(fixtures.household.email)
+        yield* check(
+          Option.exists(snapshot, (u) =>
+            u.status === "active" &&
+            fixtures.household.meterPoints.every((mpxn) => u.meterPoints.some((m) => m.mpxn === mpxn && m.consented && m.renewals === 1))),
+          "the simulator does not hold an active household with consent for each meter point"
+        )
+        // Run again: it finds the user active and the consents holding, and sends no renewal.
+        const again = yield* Onboarding.household({
+          name: fixtures.household.name,
+          email: fixtures.household.email,
+          username: fixtures.household.email,
+          password,
+          meterPoints: fixtures.household.meterPoints
+        }).pipe(Effect.provideService(CodeSource.CodeSource, source))
+        yield* check(
+          again.onboarded.outcome === "alreadyVerified" && again.meterPoints.every((m) => m.outcome === "alreadyConsented"),
+          "a rerun did not find the household as the first run left it"
+        )
+        return [
+          `registered and verified ${household.onboarded.username}: user ${householdId}, account ${Option.getOrElse(household.accountId, () => "?")}`,
+          ...household.meterPoints.map((m) => `meter point ${m.mpxn}: consent ${m.outcome}`),
+          `run again: ${again.onboarded.outcome}, ${again.meterPoints.map((m) => `${m.mpxn} ${m.outcome}`).join(", ")}`
+        ]
+      })
+    )
+
+    yield* step(
+      "offboarding for an erasure request: revoke every consent, delete the user (Offboarding.offboard)",
+      Effect.gen(function*() {
+        const report = yield* Offboarding.offboard(householdId)
+        yield* check(
+          report.found && report.userDeleted && report.meterPoints.length === fixtures.household.meterPoints.length &&
+            report.meterPoints.every((m) => m.outcome === "revoked"),
+          "the report does not say every consent was revoked and the user deleted"
+        )
+        const gone = (yield* Simulator.users.pipe(Effect.provideService(Simulator.Simulator, sim))).every((u) => u.userId !== householdId)
+        yield* check(gone, "the simulator still holds the household")
+        const again = yield* Offboarding.offboard(householdId)
+        yield* check(!again.found && !again.userDeleted, "a rerun did something")
+        return [
+          ...report.meterPoints.map((m) => `meter point ${m.mpxn}: consent ${m.outcome}`),
+          `accounts removed: ${report.accountsRemoved.join(", ")}; user ${householdId} deleted`,
+          `run again: user not found, nothing done`
+        ]
+      }).pipe(Credentials.withAdmin(admin))
+    )
+
     if (options.users > 0) {
       yield* step(
         `bulk import of ${options.users} generated users, with injected faults (BulkImport)`,
@@ -228,6 +294,7 @@ export const command = Command.make(
 ).pipe(
   Command.withDescription(
     "Walk through the library against an embedded simulator on a free port: register → verify, login, rename, " +
-      "reset, admin look-ups, delete, then a bulk import with injected faults. Exits 0 when every step passed."
+      "reset, admin look-ups, delete, household onboarding with consent, offboarding, then a bulk import with " +
+      "injected faults. Exits 0 when every step passed."
   )
 )

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as ConsentCommands from "./consent.js"
 import * as Demo from "./demo.js"
 import { ExitCode, report, tagOf, UsageError } from "./errors.js"
 import * as SimulatorCommand from "./simulator.js"
@@ -35,13 +36,22 @@ export const version = "0.1.0"
 export const glowmarkt = Command.make(
   "glowmarkt",
   {},
-  () => new UsageError({ message: "a command is required: demo, users or simulator", command: [] })
+  () =>
+    new UsageError({ message: "a command is required: demo, users, accounts, consent, offboard or simulator", command: [] })
 ).pipe(
   Command.withDescription(
     "Glowmarkt User System from the command line. `glowmarkt demo` walks through the library against an " +
-      "embedded simulator; `glowmarkt users ...` acts on real accounts (configure with flags or GLOWMARKT_* variables)."
+      "embedded simulator; `glowmarkt users ...`, `accounts ...`, `consent ...` and `offboard` act on real accounts " +
+      "(configure with flags or GLOWMARKT_* variables)."
   ),
-  Command.withSubcommands([Demo.command, UsersCommand.command, SimulatorCommand.command])
+  Command.withSubcommands([
+    Demo.command,
+    UsersCommand.command,
+    ConsentCommands.accounts,
+    ConsentCommands.consent,
+    ConsentCommands.offboard,
+    SimulatorCommand.command
+  ])
 )
 
 /** Every command by its path, for printing the help of the one a usage error is about. */
@@ -50,7 +60,12 @@ const byPath: ReadonlyArray<readonly [ReadonlyArray<string>, Command.Command<any
   [["demo"], Demo.command],
   [["simulator"], SimulatorCommand.command],
   [["users"], UsersCommand.command],
-  ...UsersCommand.subcommands.map(([name, cmd]) => [["users", name], cmd] as const)
+  ...UsersCommand.subcommands.map(([name, cmd]) => [["users", name], cmd] as const),
+  [["accounts"], ConsentCommands.accounts],
+  ...ConsentCommands.accountsSubcommands.map(([name, cmd]) => [["accounts", name], cmd] as const),
+  [["consent"], ConsentCommands.consent],
+  ...ConsentCommands.consentSubcommands.map(([name, cmd]) => [["consent", name], cmd] as const),
+  [["offboard"], ConsentCommands.offboard]
 ]
 
 /** The deepest command named by the leading arguments (`users verify --x` -> `users verify`). */

@@ -1,6 +1,6 @@
 /**
- * Onboarding flows that survive restarts: register -> verify and request-reset -> reset as
- * `@effect/workflow` workflows.
+ * Flows that survive restarts: register -> verify, request-reset -> reset, household onboarding
+ * (register -> verify -> log in -> consent) and offboarding, as `@effect/workflow` workflows.
  *
  * They are the flows of `Onboarding`, the same code with the same `CodePolicy` and the same
  * errors, on a durable engine: each API call is an `Activity` (its result is persisted, so a
@@ -36,19 +36,24 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InvalidConfigError, InvalidInputError } from "../schema/GlowmarktError.js"
-import { ApplicationId, Username, VerificationCode } from "../schema/Identifiers.js"
+import { ApplicationId, UserId, Username, VerificationCode } from "../schema/Identifiers.js"
 import type { Auth } from "../services/Auth.js"
+import type { Consent } from "../services/Consent.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import { invalidInput, orConfigured } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
 import * as CodePolicy from "../workflows/CodePolicy.js"
 import { FlowCompletedError, FlowKind } from "../workflows/FlowError.js"
-import type { Onboarded, PasswordReset } from "../workflows/internal/flows.js"
+import type * as Flows from "../workflows/internal/flows.js"
+import type { HouseholdOnboarded, Onboarded, PasswordReset } from "../workflows/internal/flows.js"
+import { HouseholdInputSchema } from "../workflows/Onboarding.js"
 import { maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
 import {
   type FlowFailure,
+  Household,
   layerWorkflows,
+  Offboard,
   RegisterAndVerify,
   ResetPassword
 } from "./internal/workflows.js"
@@ -115,7 +120,7 @@ export interface FlowRef<K extends FlowKind = FlowKind> {
   readonly username: string
   /** Defaults to the configured `applicationId`. */
   readonly applicationId?: string | undefined
-  /** Password resets only (default `""`). */
+  /** Password resets and household onboardings only (default `""`). */
   readonly nonce?: string | undefined
 }
 
@@ -136,7 +141,9 @@ export interface FlowHandle<K extends FlowKind = FlowKind> extends FlowRef<K> {
  * @category models
  * @since 0.1.0
  */
-export type ResultOf<K extends FlowKind> = K extends "registration" ? Onboarded : PasswordReset
+export type ResultOf<K extends FlowKind> = K extends "registration" ? Onboarded
+  : K extends "household" ? HouseholdOnboarded
+  : PasswordReset
 
 /**
  * Where a flow stands.
@@ -158,7 +165,7 @@ export type FlowState =
     readonly codesSubmitted: number
     readonly waitsExpired: number
   }
-  | { readonly _tag: "Succeeded"; readonly result: Onboarded | PasswordReset }
+  | { readonly _tag: "Succeeded"; readonly result: Onboarded | PasswordReset | HouseholdOnboarded }
   | { readonly _tag: "Failed"; readonly error: FlowError | undefined; readonly cause: string }
 
 /**
@@ -184,6 +191,49 @@ export interface PasswordResetInput {
 }
 
 /**
+ * The input of {@link Service.startHousehold}: a registration, the household's meter points
+ * (MPxNs), and a nonce (a new one starts a new run for the same user, default `""`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface HouseholdInput extends Users.RegisterInput {
+  readonly meterPoints: ReadonlyArray<string>
+  readonly nonce?: string | undefined
+}
+
+/**
+ * Names one durable offboarding: the user's id and the nonce it was started with.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OffboardingRef {
+  readonly userId: string
+  /** A new nonce starts a new run for the same user (default `""`). */
+  readonly nonce?: string | undefined
+}
+
+/**
+ * A started offboarding.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OffboardingHandle extends OffboardingRef {
+  readonly nonce: string
+  readonly executionId: string
+}
+
+/**
+ * What an offboarding reports (that of `Offboarding.offboard`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type OffboardReport = Flows.OffboardReport
+
+/**
  * The durable flows, for a host application.
  *
  * @category models
@@ -192,6 +242,29 @@ export interface PasswordResetInput {
 export interface Service {
   /** Starts (or joins) the registration of a user; returns at once. */
   readonly startRegistration: (input: RegistrationInput) => Effect.Effect<FlowHandle<"registration">, InvalidInputError>
+  /**
+   * Starts (or joins) a household onboarding (register -> verify -> log in -> consent for the
+   * meter points, see `Onboarding.household`); returns at once. Codes go in with `submitCode`.
+   */
+  readonly startHousehold: (input: HouseholdInput) => Effect.Effect<FlowHandle<"household">, InvalidInputError>
+  /**
+   * Starts (or joins) the offboarding of a user (see `Offboarding.offboard`); returns at once.
+   * The workflows' layer needs an `AdminAuth` for it (the host's credential, never stored).
+   */
+  readonly startOffboarding: (
+    input: OffboardingRef & { readonly rounds?: number | undefined }
+  ) => Effect.Effect<OffboardingHandle, InvalidInputError>
+  /** Where an offboarding stands (`Pending` until it ends: it waits for no code). */
+  readonly offboardingState: (
+    ref: OffboardingRef
+  ) => Effect.Effect<
+    | { readonly _tag: "Pending" }
+    | { readonly _tag: "Succeeded"; readonly result: OffboardReport }
+    | { readonly _tag: "Failed"; readonly error: FlowError | undefined; readonly cause: string },
+    InvalidInputError
+  >
+  /** Waits for an offboarding to end (polling the engine's storage). */
+  readonly offboardingResult: (ref: OffboardingRef) => Effect.Effect<OffboardReport, FlowError | InvalidInputError>
   /** Starts (or joins) a password reset; returns at once. */
   readonly startPasswordReset: (
     input: PasswordResetInput
@@ -263,7 +336,18 @@ export const make = (
         )
         const applicationId = yield* applicationIdOf(operation, flow.applicationId)
         const username: string = flow.username
-        const executionId = flow.kind === "registration"
+        const executionId = flow.kind === "household"
+          ? yield* Household.executionId({
+            applicationId,
+            username,
+            name: "-",
+            email: "-",
+            sealedPassword: "-",
+            policy: placeholderPolicy,
+            meterPoints: [],
+            nonce: flow.nonce ?? ""
+          })
+          : flow.kind === "registration"
           ? yield* RegisterAndVerify.executionId({
             applicationId,
             username,
@@ -279,18 +363,24 @@ export const make = (
             sealedNewPassword: "-",
             policy: placeholderPolicy
           })
-        const workflow: Workflow.Any = flow.kind === "registration" ? RegisterAndVerify : ResetPassword
+        const workflow: Workflow.Any = flow.kind === "registration"
+          ? RegisterAndVerify
+          : flow.kind === "household"
+          ? Household
+          : ResetPassword
         return { applicationId, username, executionId, workflow }
       })
 
     const poll = (flow: FlowRef, executionId: string) =>
-      flow.kind === "registration"
+      (flow.kind === "registration"
         ? RegisterAndVerify.poll(executionId)
-        : (ResetPassword.poll(executionId) as Effect.Effect<
-          Workflow.Result<Onboarded | PasswordReset, FlowError> | undefined,
+        : flow.kind === "household"
+        ? Household.poll(executionId)
+        : ResetPassword.poll(executionId)) as Effect.Effect<
+          Workflow.Result<Onboarded | PasswordReset | HouseholdOnboarded, FlowError> | undefined,
           never,
           WorkflowEngine
-        >)
+        >
 
     const startRegistration: Service["startRegistration"] = (input) =>
       Effect.gen(function*() {
@@ -309,6 +399,28 @@ export const make = (
           policy
         }, { discard: true })
         return { kind: "registration" as const, username: i.username, applicationId, executionId }
+      }).pipe(Effect.provide(context))
+
+    const startHousehold: Service["startHousehold"] = (input) =>
+      Effect.gen(function*() {
+        const i = yield* Schema.decodeUnknown(
+          Schema.extend(HouseholdInputSchema, Schema.Struct({ nonce: Schema.optional(Schema.String) }))
+        )(input).pipe(Effect.mapError((e) => invalidInput("startHousehold", e)))
+        const applicationId = yield* applicationIdOf("startHousehold", i.applicationId)
+        const directoryId = i.directoryId ?? Option.getOrUndefined(glowmarkt.directoryId)
+        const nonce = i.nonce ?? ""
+        const executionId = yield* Household.execute({
+          applicationId,
+          ...(directoryId === undefined ? {} : { directoryId }),
+          username: i.username,
+          name: i.name,
+          email: i.email,
+          sealedPassword: secrets.seal(i.password),
+          policy,
+          meterPoints: i.meterPoints,
+          nonce
+        }, { discard: true })
+        return { kind: "household" as const, username: i.username, applicationId, nonce, executionId }
       }).pipe(Effect.provide(context))
 
     const startPasswordReset: Service["startPasswordReset"] = (input) =>
@@ -384,19 +496,76 @@ export const make = (
         }
       }).pipe(Effect.provide(context))
 
-    return { startRegistration, startPasswordReset, submitCode, state, result }
+    const OffboardingInput = Schema.Struct({
+      userId: UserId,
+      nonce: Schema.optional(Schema.String),
+      rounds: Schema.optional(Schema.Int.pipe(Schema.between(1, 20)))
+    })
+    const offboardingOf = (operation: string, ref: unknown) =>
+      Effect.gen(function*() {
+        const i = yield* Schema.decodeUnknown(OffboardingInput, { onExcessProperty: "ignore" })(ref).pipe(
+          Effect.mapError((e) => invalidInput(operation, e))
+        )
+        const payload = { userId: i.userId as string, nonce: i.nonce ?? "", rounds: i.rounds ?? 4 }
+        return { payload, executionId: yield* Offboard.executionId(payload) }
+      })
+
+    const startOffboarding: Service["startOffboarding"] = (input) =>
+      Effect.gen(function*() {
+        const { payload } = yield* offboardingOf("startOffboarding", input)
+        const executionId = yield* Offboard.execute(payload, { discard: true })
+        return { userId: payload.userId, nonce: payload.nonce, executionId }
+      }).pipe(Effect.provide(context))
+
+    const offboardingState: Service["offboardingState"] = (ref) =>
+      Effect.gen(function*() {
+        const { executionId } = yield* offboardingOf("offboardingState", ref)
+        const r = yield* Offboard.poll(executionId)
+        if (r === undefined || r._tag !== "Complete") return { _tag: "Pending" } as const
+        if (r.exit._tag === "Success") return { _tag: "Succeeded", result: r.exit.value } as const
+        return {
+          _tag: "Failed",
+          error: Option.getOrUndefined(Cause.failureOption(r.exit.cause)),
+          cause: Cause.pretty(r.exit.cause)
+        } as const
+      }).pipe(Effect.provide(context))
+
+    const offboardingResult: Service["offboardingResult"] = (ref) =>
+      Effect.gen(function*() {
+        const { executionId } = yield* offboardingOf("offboardingResult", ref)
+        while (true) {
+          const r = yield* Offboard.poll(executionId)
+          if (r !== undefined && r._tag === "Complete") return yield* r.exit
+          yield* Effect.sleep(pollInterval)
+        }
+      }).pipe(Effect.provide(context))
+
+    return {
+      startRegistration,
+      startHousehold,
+      startPasswordReset,
+      startOffboarding,
+      offboardingState,
+      offboardingResult,
+      submitCode,
+      state,
+      result
+    }
   })
 
 /**
- * The service and both workflows registered, on a `WorkflowEngine` (see `DurableEngine`), the
- * `Users` service and `GlowmarktConfig`.
+ * The service and its four workflows (registration, password reset, household onboarding,
+ * offboarding) registered, on a `WorkflowEngine` (see `DurableEngine`), the services
+ * (`Glowmarkt.layer`) and `GlowmarktConfig`. Offboarding acts as an administrator: it uses the
+ * `AdminAuth` in context where the layer is built, if there is one (otherwise an offboarding
+ * fails with an `InvalidConfigError`); the credential is never stored.
  *
  * @category layers
  * @since 0.1.0
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<DurableOnboarding, InvalidConfigError, WorkflowEngine | Users.Users | Auth | GlowmarktConfig> =>
+): Layer.Layer<DurableOnboarding, InvalidConfigError, WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig> =>
   Layer.merge(Layer.effect(DurableOnboarding, make(options)), layerWorkflows).pipe(
     Layer.provide(Layer.sync(FlowSecrets, () => makeSealer(Option.fromNullable(options.secretKey))))
   )
@@ -412,5 +581,5 @@ export const layerConfig = (
 ): Layer.Layer<
   DurableOnboarding,
   InvalidConfigError | ConfigError.ConfigError,
-  WorkflowEngine | Users.Users | Auth | GlowmarktConfig
+  WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig
 > => Layer.unwrapEffect(Effect.map(options, layer))

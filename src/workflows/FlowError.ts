@@ -99,7 +99,7 @@ export class TooManyWrongCodesError extends Schema.TaggedError<TooManyWrongCodes
  * @category models
  * @since 0.1.0
  */
-export const FlowKind = Schema.Literal("registration", "passwordReset")
+export const FlowKind = Schema.Literal("registration", "passwordReset", "household")
 /** @category models @since 0.1.0 */
 export type FlowKind = typeof FlowKind.Type
 

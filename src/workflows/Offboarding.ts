@@ -12,11 +12,11 @@
  */
 import * as Effect from "effect/Effect"
 import type { AccountId } from "../schema/Identifiers.js"
-import { type UserMeterPointConsentRes } from "../schema/ConsentModels.js"
-import { type GlowmarktError, mayHaveActed, UnexpectedResponseError } from "../schema/GlowmarktError.js"
-import * as Consent from "../services/Consent.js"
+import type { GlowmarktError } from "../schema/GlowmarktError.js"
+import type * as Consent from "../services/Consent.js"
 import type { AdminAuth } from "../services/Credentials.js"
-import * as Users from "../services/Users.js"
+import type * as Users from "../services/Users.js"
+import * as Flows from "./internal/flows.js"
 
 /**
  * What happened to one meter point's consent.
@@ -70,14 +70,9 @@ export interface OffboardOptions {
   readonly rounds?: number | undefined
 }
 
-const chunks = <A>(all: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < all.length; i += size) out.push(all.slice(i, i + size))
-  return out
-}
-
 /**
- * Offboards one user by id (see the module's description).
+ * Offboards one user by id (see the module's description). The flow is the same as the durable
+ * one (`DurableOnboarding.startOffboarding`): here each step runs as is.
  *
  * @since 0.1.0
  */
@@ -85,69 +80,9 @@ export const offboard = (
   userId: string,
   options?: OffboardOptions
 ): Effect.Effect<OffboardReport, OffboardError, Users.Users | Consent.Consent | AdminAuth> =>
-  Effect.gen(function*() {
-    const users = yield* Users.Users
-    const consent = (yield* Consent.Consent).forUser(userId)
-    const rounds = Math.max(1, options?.rounds ?? 4)
-    const nothing = { userId, found: false, meterPoints: [], accountsRemoved: [], userDeleted: false, revocationRequests: 0 }
-
-    const user = yield* Effect.option(users.getById(userId).pipe(Effect.catchTag("NotFoundError", () => Effect.fail(undefined))))
-    if (user._tag === "None") return nothing satisfies OffboardReport
-    const accounts = user.value.applications.flatMap((a) => (a.accountId === undefined ? [] : [a.accountId]))
-
-    // Consent: what holds now; revoke it; re-read; again for what still holds.
-    const consented = (status: UserMeterPointConsentRes) =>
-      status.meterPointVerification.filter((m) => m.isVerified === true).map((m) => m.mpxn)
-    const first = yield* consent.status()
-    const all = first.meterPointVerification.map((m) => m.mpxn)
-    const holding = consented(first)
-    let pending = holding
-    let revocationRequests = 0
-    for (let round = 0; pending.length > 0; round++) {
-      const last = round === rounds - 1
-      for (const batch of chunks(pending, 100)) {
-        revocationRequests++
-        yield* consent.revokeAll(batch).pipe(
-          // A lost answer, a refusal to start: the next status read says what holds. In the last
-          // round, the error is the caller's (who can run the whole offboarding again).
-          Effect.catchIf(
-            (e) => !last && (mayHaveActed(e) || e._tag === "TransportError" || e._tag === "UnexpectedStatusError"),
-            () => Effect.void
-          )
-        )
-      }
-      pending = consented(yield* consent.status())
-      if (last && pending.length > 0) {
-        return yield* new UnexpectedResponseError({
-          operation: "renewMeterPointConsentRevokeBulk",
-          status: 200,
-          problem: `consent still holds for ${pending.length} meter point(s) after the revocation was accepted`
-        })
-      }
-    }
-    const meterPoints: Array<MeterPointOutcome> = all.map((mpxn) => ({
-      mpxn,
-      outcome: holding.includes(mpxn) ? "revoked" as const : "alreadyRevoked" as const
-    }))
-
-    // The user, with all their accounts and tokens. A delete whose answer was lost is replayed by
-    // the client (a 404 on the replay means the first attempt deleted it); a look-up confirms.
-    const deleted = yield* users.delete(userId).pipe(
-      Effect.as(true),
-      Effect.catchTag("NotFoundError", () => Effect.succeed(false)),
-      Effect.catchIf((e) => mayHaveActed(e), () => Effect.succeed(undefined))
-    )
-    const gone = yield* users.getById(userId).pipe(Effect.as(false), Effect.catchTag("NotFoundError", () => Effect.succeed(true)))
-    if (!gone) {
-      // The delete did not happen (its answer was an error and the user is still there): again.
-      yield* users.delete(userId)
-    }
-    return {
+  Effect.flatMap(Effect.context<Flows.OffboardStepContext>(), (context) =>
+    Flows.offboard(
+      { step: (_name, _success, effect) => Effect.provide(effect, context) },
       userId,
-      found: true,
-      meterPoints,
-      accountsRemoved: accounts,
-      userDeleted: deleted !== false,
-      revocationRequests
-    } satisfies OffboardReport
-  }).pipe(Effect.withSpan("Glowmarkt.flow.offboard", { attributes: { "glowmarkt.userId": userId } }))
+      Math.max(1, options?.rounds ?? 4)
+    )).pipe(Effect.withSpan("Glowmarkt.flow.offboard", { attributes: { "glowmarkt.userId": userId } }))

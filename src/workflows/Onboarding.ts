@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { Mpxn } from "../schema/ConsentModels.js"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
 import { ApplicationId, Email, PasswordFromSelf, Username } from "../schema/Identifiers.js"
 import { Auth, type IssuedToken, type LoginError } from "../services/Auth.js"
@@ -59,9 +60,14 @@ const policyOf = (operation: string, options: CodePolicy.Options | undefined) =>
     (e) => new InvalidInputError({ operation, field: `options.${e.setting}`, problem: e.problem })
   )
 
-/** The in-memory engine: each step runs as is; a code is awaited from the `CodeSource`. */
-const memory = (policy: CodePolicy.CodePolicy): Effect.Effect<Flows.Engine<never>, never, Users.Users | Auth | CodeSource.CodeSource> =>
-  Effect.map(Effect.context<Users.Users | Auth | CodeSource.CodeSource>(), (context) => ({
+/**
+ * The in-memory engine: each step runs as is, with the caller's services (`S`); a code is
+ * awaited from the `CodeSource`.
+ */
+const memory = <S = Users.Users | Auth>(
+  policy: CodePolicy.CodePolicy
+): Effect.Effect<Flows.Engine<never, S>, never, S | CodeSource.CodeSource> =>
+  Effect.map(Effect.context<S | CodeSource.CodeSource>(), (context) => ({
     step: (_name, _success, effect) => Effect.provide(effect, context),
     awaitCode: (request) =>
       Effect.flatMap(CodeSource.CodeSource, (source) =>
@@ -187,3 +193,78 @@ export const resetPassword = (
       auth.login({ username: i.username, password: i.newPassword, applicationId }))
     return { reset, token }
   }).pipe(Effect.withSpan("Glowmarkt.flow.resetPassword"))
+
+// ---------------------------------------------------------------------------------------------
+// household
+
+/**
+ * A household at the end of {@link household} (and of the durable household onboarding).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const HouseholdOnboarded = Flows.HouseholdOnboarded
+/** @category models @since 0.1.0 */
+export type HouseholdOnboarded = Flows.HouseholdOnboarded
+
+/**
+ * The input of {@link household}: a registration and the household's meter points (MPxNs).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface HouseholdInput extends Users.RegisterInput {
+  readonly meterPoints: ReadonlyArray<string>
+}
+
+/**
+ * The household input as checked before anything is sent: the registration's and each MPxN.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const HouseholdInputSchema = Schema.extend(
+  Users.RegisterInput,
+  Schema.Struct({ meterPoints: Schema.Array(Mpxn).pipe(Schema.maxItems(100)) })
+)
+
+/**
+ * What {@link household} can fail with: the registration's errors, a login's, and the consent
+ * calls' (made as the user). As with every flow, an error for which
+ * `GlowmarktError.mayHaveActed` is true means the server could not be asked: run it again.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type HouseholdError = Flows.HouseholdError
+
+/**
+ * What {@link household} needs: the registration's services, `Consent` and `GlowmarktConfig`
+ * (the user's session is opened by the flow, from the password it registers).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type HouseholdRequirements = Requirements | Flows.HouseholdStepContext
+
+/**
+ * Onboards a household: {@link registerAndVerify}, then a login, then consent for each of its
+ * meter points, given as the user (`Consent.own`). Reconciled with the server on every run: the
+ * consent status is read first and only the meter points without consent are renewed (reported
+ * `renewed`; the others `alreadyConsented`); a renewal whose answer was lost is checked with a
+ * status read before it is sent again, so no meter point gets two renewals from one run.
+ *
+ * Safe to run again as a whole: a rerun finds the user active and the consents holding.
+ *
+ * @category flows
+ * @since 0.1.0
+ */
+export const household = (
+  input: HouseholdInput,
+  options?: CodePolicy.Options
+): Effect.Effect<HouseholdOnboarded, HouseholdError, HouseholdRequirements> =>
+  Effect.gen(function*() {
+    const i = yield* decodeInput("household", HouseholdInputSchema, input)
+    const policy = yield* policyOf("household", options)
+    return yield* Flows.household(yield* memory<Flows.HouseholdStepContext>(policy), i, policy)
+  }).pipe(Effect.withSpan("Glowmarkt.flow.household"))

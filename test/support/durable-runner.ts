@@ -22,6 +22,7 @@ import { createInterface } from "node:readline"
 import * as DurableEngine from "../../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../../src/durable/DurableOnboarding.js"
 import * as Auth from "../../src/services/Auth.js"
+import * as Consent from "../../src/services/Consent.js"
 import * as Glowmarkt from "../../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../../src/services/GlowmarktConfig.js"
 import * as Users from "../../src/services/Users.js"
@@ -45,7 +46,7 @@ const emit = (event: Record<string, unknown>) => process.stdout.write(JSON.strin
 
 /** The User API, reporting each call on stdout before making it. */
 const ReportingUsers = Layer.effectContext(
-  Effect.map(Effect.all([Users.Users, Auth.Auth]), ([users, auth]) => {
+  Effect.map(Effect.all([Users.Users, Auth.Auth, Consent.Consent]), ([users, auth, consent]) => {
     const report = <I extends { readonly username: string }, A, E>(op: string, f: (i: I) => Effect.Effect<A, E>) => (i: I) =>
       Effect.zipRight(Effect.sync(() => emit({ event: "call", op, username: i.username })), f(i))
     const reporting: Users.Service = {
@@ -56,7 +57,7 @@ const ReportingUsers = Layer.effectContext(
       requestPasswordReset: report("requestPasswordReset", users.requestPasswordReset),
       resetPassword: report("resetPassword", users.resetPassword)
     }
-    return Context.make(Users.Users, reporting).pipe(Context.add(Auth.Auth, auth))
+    return Context.make(Users.Users, reporting).pipe(Context.add(Auth.Auth, auth), Context.add(Consent.Consent, consent))
   })
 ).pipe(Layer.provide(Glowmarkt.layer))
 

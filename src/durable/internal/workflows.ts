@@ -14,8 +14,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { type GlowmarktError, GlowmarktErrorSchema } from "../../schema/GlowmarktError.js"
+import { type GlowmarktError, GlowmarktErrorSchema, InvalidConfigError } from "../../schema/GlowmarktError.js"
 import type { Auth } from "../../services/Auth.js"
+import type { Consent } from "../../services/Consent.js"
+import { AdminAuth } from "../../services/Credentials.js"
+import type { GlowmarktConfig } from "../../services/GlowmarktConfig.js"
 import type * as Users from "../../services/Users.js"
 import { CodePolicy } from "../../workflows/CodePolicy.js"
 import { CodeNotReceivedError, TooManyWrongCodesError } from "../../workflows/FlowError.js"
@@ -51,6 +54,14 @@ export const PasswordResetPayload = Schema.Struct({
   policy: CodePolicy
 })
 
+/** What a household onboarding runs with: a registration and the meter points. */
+export const HouseholdPayload = Schema.Struct({
+  ...RegistrationPayload.fields,
+  meterPoints: Schema.Array(Schema.String),
+  /** Part of the idempotency key: a new nonce starts a new run for the same household. */
+  nonce: Schema.String
+})
+
 /** register -> verify, keyed by application + username. */
 export const RegisterAndVerify = Workflow.make({
   name: "GlowmarktRegisterAndVerify",
@@ -69,14 +80,43 @@ export const ResetPassword = Workflow.make({
   idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
 })
 
-type DurableContext = WorkflowEngine | WorkflowInstance | Flows.StepContext
+/** register -> verify -> log in -> consent, keyed by application + username + nonce. */
+export const Household = Workflow.make({
+  name: "GlowmarktHousehold",
+  payload: HouseholdPayload,
+  success: Flows.HouseholdOnboarded,
+  error: FlowFailure,
+  idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
+})
 
-/** The durable engine of the flow bodies, with the flow's policy for its waits. */
-const durable = (policy: CodePolicy): Flows.Engine<DurableContext> => ({
+/** What an offboarding runs with (no secret: the administrator credential is the host's). */
+export const OffboardPayload = Schema.Struct({
+  userId: Schema.String,
+  rounds: Schema.Number,
+  /** Part of the idempotency key: a new nonce starts a new run for the same user. */
+  nonce: Schema.String
+})
+
+/** revoke every consent -> delete the user, keyed by user id + nonce. */
+export const Offboard = Workflow.make({
+  name: "GlowmarktOffboard",
+  payload: OffboardPayload,
+  success: Flows.OffboardReport,
+  error: FlowFailure,
+  idempotencyKey: (p) => `${p.userId}/${p.nonce}`
+})
+
+type DurableContext = WorkflowEngine | WorkflowInstance
+
+/**
+ * The durable engine of the flow bodies, with the flow's policy for its waits; its steps need
+ * `S` from the workflow's layer.
+ */
+const durable = <S = Flows.StepContext>(policy: CodePolicy): Flows.Engine<DurableContext | S, S> => ({
   step: <A, I, E extends GlowmarktError>(
     name: string,
     success: Schema.Schema<A, I>,
-    effect: Effect.Effect<A, E, Flows.StepContext>
+    effect: Effect.Effect<A, E, S>
   ) =>
     // The activity fails only with what `effect` fails with; its schema, for storing the
     // failure, is that of every library error.
@@ -112,8 +152,48 @@ export const resetPassword = (p: typeof PasswordResetPayload.Type) =>
   Effect.flatMap(unseal(p.sealedNewPassword), (newPassword) =>
     Flows.resetPassword(durable(p.policy), { username: p.username, applicationId: p.applicationId, newPassword }, p.policy))
 
-/** Both workflows registered with the engine in context. */
-export const layerWorkflows: Layer.Layer<never, never, WorkflowEngine | Users.Users | Auth | FlowSecrets> = Layer.mergeAll(
+/** The household workflow's body. */
+export const household = (p: typeof HouseholdPayload.Type) =>
+  Effect.flatMap(unseal(p.sealedPassword), (password) =>
+    Flows.household(durable<Flows.HouseholdStepContext>(p.policy), { ...p, password }, p.policy))
+
+/** The policy of a flow that waits for no code (its engine's `awaitCode` is never called). */
+const noCodes: CodePolicy = { codeTimeoutMillis: 1, maxCodes: 1, maxWrongCodes: 1 }
+
+/**
+ * The offboarding workflow's body. Its steps act as an administrator: with the `AdminAuth` that
+ * was in context when the workflows were registered (the host's credential, never stored); a
+ * host without one gets an `InvalidConfigError`, before anything is sent.
+ */
+export const offboard = (
+  p: typeof OffboardPayload.Type
+): Effect.Effect<Flows.OffboardReport, GlowmarktError, DurableContext | Users.Users | Consent> =>
+  Effect.flatMap(Effect.serviceOption(AdminAuth), (admin): Effect.Effect<Flows.OffboardReport, GlowmarktError, DurableContext | Users.Users | Consent> =>
+    Option.match(admin, {
+      onNone: () =>
+        Effect.fail(
+          new InvalidConfigError({ setting: "AdminAuth", problem: "a durable offboarding needs an administrator credential (AdminAuth) where the workflows run" })
+        ),
+      onSome: (credential) => {
+        const engine = durable<Exclude<Flows.OffboardStepContext, AdminAuth>>(noCodes)
+        return Flows.offboard(
+          {
+            step: (name, success, effect) => engine.step(name, success, Effect.provideService(effect, AdminAuth, credential))
+          },
+          p.userId,
+          p.rounds
+        )
+      }
+    }))
+
+/** The workflows registered with the engine in context. */
+export const layerWorkflows: Layer.Layer<
+  never,
+  never,
+  WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig | FlowSecrets
+> = Layer.mergeAll(
   RegisterAndVerify.toLayer(registerAndVerify),
-  ResetPassword.toLayer(resetPassword)
+  ResetPassword.toLayer(resetPassword),
+  Household.toLayer(household),
+  Offboard.toLayer(offboard)
 )

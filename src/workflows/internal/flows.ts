@@ -15,10 +15,15 @@ import {
   type GlowmarktError,
   mayHaveActed,
   surelyNotActed,
+  UnexpectedResponseError,
   UsernameTakenError
 } from "../../schema/GlowmarktError.js"
-import { Auth } from "../../services/Auth.js"
+import { AccountId } from "../../schema/Identifiers.js"
+import { Auth, type LoginError } from "../../services/Auth.js"
+import * as Consent from "../../services/Consent.js"
 import { AdminAuth } from "../../services/Credentials.js"
+import type { GlowmarktConfig } from "../../services/GlowmarktConfig.js"
+import { type UserSession, withSession } from "../../services/Session.js"
 import * as Users from "../../services/Users.js"
 import type { CodePolicy } from "../CodePolicy.js"
 import type { CodeNotReceivedError, Purpose, TooManyWrongCodesError } from "../FlowError.js"
@@ -27,8 +32,12 @@ import { codeRounds, type Submitted } from "./codeRounds.js"
 /** What a step's effect may need. */
 export type StepContext = Users.Users | Auth
 
-/** An engine: how steps run and how codes are waited for. */
-export interface Engine<R> {
+/**
+ * An engine: how steps run and how codes are waited for. `S` is what a step's effect may need:
+ * the engine provides it (in memory from the caller's context, durably from the workflow
+ * layer's). An engine whose steps may need more runs the flows that need less.
+ */
+export interface Engine<R, S = StepContext> {
   /**
    * Runs one API step named `name` (unique within the flow, the same on every replay). Its
    * success must encode with `success`: a durable engine stores it.
@@ -36,7 +45,7 @@ export interface Engine<R> {
   readonly step: <A, I, E extends GlowmarktError>(
     name: string,
     success: Schema.Schema<A, I>,
-    effect: Effect.Effect<A, E, StepContext>
+    effect: Effect.Effect<A, E, S>
   ) => Effect.Effect<A, E, R>
   /** Waits for entry `entry` of a code; `None` when the policy's timeout passes first. */
   readonly awaitCode: (request: {
@@ -393,4 +402,256 @@ export const resetPassword = <R>(
       submit: (entry, code) => reset(entry, code, 1)
     })
     return new PasswordReset({ username: input.username, codesSent: rounds.codesSent, wrongCodes: rounds.wrongCodes })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// household onboarding: register -> verify -> log in -> consent for the meter points
+
+/** What a step of the household flow may need: the registration's, and consent as the user. */
+export type HouseholdStepContext = StepContext | Consent.Consent | GlowmarktConfig
+
+/**
+ * What the household flow did for one meter point.
+ *
+ * - `renewed`: this run renewed its consent (the server's answer, or, when the answer was lost,
+ *   a status read that shows consent holding);
+ * - `alreadyConsented`: consent held when this run read the status, nothing was sent.
+ *
+ * @since 0.1.0
+ */
+export class HouseholdMeterPoint extends Schema.Class<HouseholdMeterPoint>("effect-glowmarkt/HouseholdMeterPoint")({
+  mpxn: Schema.String,
+  outcome: Schema.Literal("renewed", "alreadyConsented")
+}) {}
+
+/**
+ * A household at the end of its onboarding: the user active (as in {@link Onboarded}), logged in,
+ * and consent holding for each of its meter points.
+ *
+ * @since 0.1.0
+ */
+export class HouseholdOnboarded extends Schema.Class<HouseholdOnboarded>("effect-glowmarkt/HouseholdOnboarded")({
+  onboarded: Onboarded,
+  /** The account the login answered with, if it named one. */
+  accountId: Schema.OptionFromNullOr(Schema.String),
+  meterPoints: Schema.Array(HouseholdMeterPoint)
+}) {}
+
+/** What a household onboarding runs with: a registration and the household's meter points. */
+export interface HouseholdInput extends RegistrationInput {
+  /** The meter points (MPxNs) to consent for; each is checked before anything is sent. */
+  readonly meterPoints: ReadonlyArray<string>
+}
+
+/** What a household onboarding can fail with. */
+export type HouseholdError = RegistrationError | LoginError | Consent.OwnConsentError
+
+/**
+ * The household flow: the registration flow, then a login (the user is active and this password
+ * is theirs), then consent for each meter point, reconciled with the server: the consent status
+ * is read first and only the meter points without consent are renewed; a renewal whose answer
+ * was lost is checked by reading the status again before it is sent again.
+ *
+ * Consent is given as the user (`Consent.own`, with a session of the user's own password opened
+ * inside each step): consent is the household's act, recorded as theirs, and the flow needs no
+ * administrator credential. No token outlives a step (nothing secret is persisted by a durable
+ * engine besides the sealed password).
+ */
+export const household = <R>(
+  engine: Engine<R, HouseholdStepContext>,
+  input: HouseholdInput,
+  policy: CodePolicy
+): Effect.Effect<HouseholdOnboarded, HouseholdError, R> =>
+  Effect.gen(function*() {
+    const onboarded = yield* registerAndVerify(engine, input, policy)
+    const credentials = { username: input.username, password: input.password, applicationId: input.applicationId }
+    const asUser = <A, E>(f: (own: Consent.Service["own"]) => Effect.Effect<A, E, UserSession>) =>
+      Effect.flatMap(Consent.Consent, (c) => f(c.own)).pipe(withSession(credentials))
+
+    const login = (attempt: number): Effect.Effect<Option.Option<string>, HouseholdError, R> =>
+      engine.step(
+        `household-login-${attempt}`,
+        Schema.OptionFromNullOr(Schema.String),
+        Effect.flatMap(Auth, (auth) => auth.login(credentials)).pipe(
+          Effect.map((issued): Option.Option<string> => issued.accountId)
+        )
+      ).pipe(Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => login(attempt + 1)))
+
+    /** The meter points whose consent holds now (a read: safe to repeat). */
+    const consented = (name: string, attempt: number): Effect.Effect<ReadonlyArray<string>, HouseholdError, R> =>
+      engine.step(
+        `${name}-${attempt}`,
+        Schema.Array(Schema.String),
+        asUser((own) => own.status()).pipe(
+          Effect.map((status) => status.meterPointVerification.filter((m) => m.isVerified === true).map((m) => m.mpxn))
+        )
+      ).pipe(Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => consented(name, attempt + 1)))
+
+    const renew = (mpxn: string, attempt: number): Effect.Effect<void, HouseholdError, R> =>
+      engine.step(`renew-${mpxn}-${attempt}`, Schema.Void, asUser((own) => own.renew(mpxn))).pipe(
+        Effect.catchAll((e): Effect.Effect<void, HouseholdError, R> => {
+          if (surelyNotActed(e) && attempt < stepAttempts) return renew(mpxn, attempt + 1)
+          if (!mayHaveActed(e)) return Effect.fail(e)
+          // A lost answer: the status tells whether the renewal happened; sent again only if not.
+          return consented(`renew-${mpxn}-${attempt}-check`, 1).pipe(
+            Effect.catchAll(() => Effect.fail(e)),
+            Effect.flatMap((holding) =>
+              holding.includes(mpxn)
+                ? Effect.void
+                : attempt < stepAttempts
+                ? renew(mpxn, attempt + 1)
+                : Effect.fail(e)
+            )
+          )
+        })
+      )
+
+    const accountId = yield* login(1)
+    const wanted = Array.from(new Set(input.meterPoints))
+    const before = wanted.length === 0 ? [] : yield* consented("consent-status", 1)
+    const meterPoints: Array<HouseholdMeterPoint> = []
+    for (const mpxn of wanted) {
+      if (before.includes(mpxn)) {
+        meterPoints.push(new HouseholdMeterPoint({ mpxn, outcome: "alreadyConsented" }))
+        continue
+      }
+      yield* renew(mpxn, 1)
+      meterPoints.push(new HouseholdMeterPoint({ mpxn, outcome: "renewed" }))
+    }
+    return new HouseholdOnboarded({ onboarded, accountId, meterPoints })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// offboarding: revoke every consent, delete the user
+
+/** What a step of offboarding may need: the user calls and consent, as an administrator. */
+export type OffboardStepContext = Users.Users | Consent.Consent | AdminAuth
+
+/** What one meter point's consent went through in an offboarding. */
+export const OffboardMeterPoint = Schema.Struct({
+  mpxn: Schema.String,
+  outcome: Schema.Literal("revoked", "alreadyRevoked")
+})
+
+/** What one offboarding did (see `Offboarding.OffboardReport`). */
+export const OffboardReport = Schema.Struct({
+  userId: Schema.String,
+  found: Schema.Boolean,
+  meterPoints: Schema.Array(OffboardMeterPoint),
+  accountsRemoved: Schema.Array(AccountId),
+  userDeleted: Schema.Boolean,
+  revocationRequests: Schema.Number
+})
+export type OffboardReport = typeof OffboardReport.Type
+
+/** What offboarding can fail with. */
+export type OffboardError = Exclude<GlowmarktError, { readonly _tag: "InvalidConfigError" }>
+
+const ConsentView = Schema.Struct({ all: Schema.Array(Schema.String), holding: Schema.Array(Schema.String) })
+
+const chunks = <A>(all: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < all.length; i += size) out.push(all.slice(i, i + size))
+  return out
+}
+
+/**
+ * The offboarding flow (needs only steps, no codes): look the user up; read the consent status,
+ * revoke what holds, read again, for at most `rounds` rounds; delete the user; confirm with a
+ * look-up. Each read is tried up to `stepAttempts` times; a revocation whose answer was lost is
+ * settled by the next status read, a delete whose answer was lost by the look-up.
+ */
+export const offboard = <R>(
+  engine: Pick<Engine<R, OffboardStepContext>, "step">,
+  userId: string,
+  rounds: number
+): Effect.Effect<OffboardReport, OffboardError, R> =>
+  Effect.gen(function*() {
+    const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E, AdminAuth>) => Effect.flatMap(Users.Users, f)
+    const consent = <A, E>(f: (c: Consent.Operations<Consent.AdminConsentError, AdminAuth>) => Effect.Effect<A, E, AdminAuth>) =>
+      Effect.flatMap(Consent.Consent, (c) => f(c.forUser(userId)))
+    const read = <A, I>(name: string, schema: Schema.Schema<A, I>, effect: Effect.Effect<A, OffboardError, OffboardStepContext>) => {
+      const go = (attempt: number): Effect.Effect<A, OffboardError, R> =>
+        engine.step(`${name}-${attempt}`, schema, effect).pipe(
+          Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => go(attempt + 1))
+        )
+      return go(1)
+    }
+    const nothing: OffboardReport = { userId, found: false, meterPoints: [], accountsRemoved: [], userDeleted: false, revocationRequests: 0 }
+
+    const accounts = yield* read(
+      "look-up-user",
+      Schema.NullOr(Schema.Array(AccountId)),
+      users((u) => u.getById(userId)).pipe(
+        Effect.map((user) => user.applications.flatMap((a) => (a.accountId === undefined ? [] : [a.accountId]))),
+        Effect.catchTag("NotFoundError", () => Effect.succeed(null))
+      )
+    )
+    if (accounts === null) return nothing
+
+    const status = (round: number) =>
+      read(
+        `consent-status-${round}`,
+        ConsentView,
+        consent((c) => c.status()).pipe(Effect.map((s) => ({
+          all: s.meterPointVerification.map((m) => m.mpxn),
+          holding: s.meterPointVerification.filter((m) => m.isVerified === true).map((m) => m.mpxn)
+        })))
+      )
+    const first = yield* status(0)
+    let pending = first.holding
+    let revocationRequests = 0
+    for (let round = 0; pending.length > 0; round++) {
+      const last = round === rounds - 1
+      for (const [b, batch] of chunks(pending, 100).entries()) {
+        revocationRequests++
+        yield* engine.step(`revoke-${round}-${b}`, Schema.Void, consent((c) => Effect.asVoid(c.revokeAll(batch)))).pipe(
+          // A lost answer, a refusal to start: the next status read says what holds. In the last
+          // round, the error is the caller's (who can run the whole offboarding again).
+          Effect.catchIf(
+            (e) => !last && (mayHaveActed(e) || e._tag === "TransportError" || e._tag === "UnexpectedStatusError"),
+            () => Effect.void
+          )
+        )
+      }
+      pending = (yield* status(round + 1)).holding
+      if (last && pending.length > 0) {
+        return yield* new UnexpectedResponseError({
+          operation: "renewMeterPointConsentRevokeBulk",
+          status: 200,
+          problem: `consent still holds for ${pending.length} meter point(s) after the revocation was accepted`
+        })
+      }
+    }
+    const meterPoints = first.all.map((mpxn) => ({
+      mpxn,
+      outcome: first.holding.includes(mpxn) ? "revoked" as const : "alreadyRevoked" as const
+    }))
+
+    // The user, with all their accounts and tokens. A delete whose answer was lost is replayed by
+    // the client (a 404 on the replay means the first attempt deleted it); a look-up confirms.
+    const deleted = yield* engine.step(
+      "delete-user",
+      Schema.Literal("deleted", "notFound", "unknown"),
+      users((u) => u.delete(userId)).pipe(
+        Effect.as("deleted" as const),
+        Effect.catchTag("NotFoundError", () => Effect.succeed("notFound" as const)),
+        Effect.catchIf((e) => mayHaveActed(e), () => Effect.succeed("unknown" as const))
+      )
+    )
+    const gone = yield* read(
+      "confirm-deleted",
+      Schema.Boolean,
+      users((u) => u.getById(userId)).pipe(Effect.as(false), Effect.catchTag("NotFoundError", () => Effect.succeed(true)))
+    )
+    // The delete did not happen (its answer was an error and the user is still there): again.
+    if (!gone) yield* engine.step("delete-user-again", Schema.Void, users((u) => u.delete(userId)))
+    return {
+      userId,
+      found: true,
+      meterPoints,
+      accountsRemoved: accounts,
+      userDeleted: deleted !== "notFound",
+      revocationRequests
+    } satisfies OffboardReport
   })
