@@ -9,7 +9,6 @@
  */
 import * as Options from "@effect/cli/Options"
 import type * as Prompt from "@effect/cli/Prompt"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
@@ -19,6 +18,7 @@ import * as Option from "effect/Option"
 import * as Credentials from "../services/Credentials.js"
 import * as Glowmarkt from "../services/Glowmarkt.js"
 import * as GlowmarktConfig from "../services/GlowmarktConfig.js"
+import * as UndiciHttpClient from "../transport/UndiciHttpClient.js"
 import { UsageError } from "./errors.js"
 import * as Secrets from "./secrets.js"
 
@@ -101,7 +101,7 @@ export const settings = (
   })
 
 /**
- * `Users`, `Auth` and `GlowmarktConfig` on the given settings, over undici, with the secret
+ * Every service of `Glowmarkt.layer` and `GlowmarktConfig` on the given settings, over undici, with the secret
  * header names redacted wherever headers are printed.
  *
  * @since 0.1.0
@@ -111,7 +111,8 @@ export const clientLayer = (
 ): Layer.Layer<Services | GlowmarktConfig.GlowmarktConfig> =>
   Glowmarkt.layer.pipe(
     Layer.provideMerge(Layer.succeed(GlowmarktConfig.GlowmarktConfig, resolved)),
-    Layer.provide(NodeHttpClient.layerUndici),
+    // The transport the README recommends: layerUndici but for the body read (BENCHMARKS.md).
+    Layer.provide(UndiciHttpClient.layer),
     Layer.merge(Credentials.layerRedactHeaders)
   )
 
