@@ -105,6 +105,17 @@ describe("400s that mean something, per operation", () => {
       }))
   }
 
+  it.scoped("what a 400 means is read before redaction: a password that is a word of the message does not hide it", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => json(400, { error: "user already verified" }))
+      const error = yield* Effect.flatMap(Users.Users, (u) =>
+        u.verify({ username: "a@b.co", password: Redacted.make("already"), code: "1234" })).pipe(
+          Effect.flip,
+          Effect.provide(clientLayer({ baseUrl: server.baseUrl, applicationId: "app-1", retry: { times: 0 } }))
+        )
+      expect(error).toMatchObject({ _tag: "AlreadyVerifiedError", operation: "verifyUser" })
+    }))
+
   it.scoped("deleteToken's 400 {\"valid\": false}, as the spec declares it, is a refused token", () =>
     Effect.gen(function*() {
       const { error } = yield* failWith(() => json(400, { valid: false }), "deleteToken")

@@ -346,6 +346,26 @@ layer(TestLive)("flows", (it) => {
           expect((yield* Simulator.counters).byOperation.resetPasswordUser).toMatchObject({ received: 1, handled: 1 })
         }))
 
+      it.scoped("a lost reset answer and a login that cannot be made: the replay's used code is checked, reported set", () =>
+        Effect.gen(function*() {
+          const email = fresh("lost-reset-busy")
+          yield* Effect.flatten(play(yield* inMemory.register(email), email, "verification", ["right"]))
+          yield* Simulator.resetCounters
+          const newPassword = Redacted.make("yet another password")
+          // The reset is handled and its answer lost; the login that should tell is refused with
+          // a Retry-After far beyond the client's patience; the replay finds the code used.
+          const exit = yield* play(yield* engine.reset(email, newPassword), email, "passwordReset", ["right"]).pipe(
+            withFaults(Faults.on({
+              resetPasswordUser: { dropAfter: { rate: 1, times: 1 } },
+              usernamelogin: { rateLimit: { rate: 1, times: 1 }, retryAfter: 3600 }
+            }))
+          )
+          expect(exit).toMatchObject({ _tag: "Success", value: { codesSent: 1 } })
+          expect((yield* Simulator.counters).byOperation.generateUserPasswordResetToken?.handled).toBe(1)
+          const login = yield* Effect.either(Effect.flatMap(Auth.Auth, (a) => a.login({ username: email, password: newPassword })))
+          expect(login._tag).toBe("Right")
+        }))
+
       it.scoped("a reset for nobody: UnknownUserError", () =>
         Effect.gen(function*() {
           const email = fresh("ghost")

@@ -85,6 +85,16 @@ layer(TestLive, { excludeTestServices: true })("Offboarding against the simulato
         )
       }))
 
+    it.effect("rounds that are not a whole number from 1 to 20 are refused before anything is sent", () =>
+      Effect.gen(function*() {
+        yield* Simulator.resetCounters
+        for (const rounds of [Number.NaN, 2.5, Number.POSITIVE_INFINITY, 0, 21]) {
+          const error = yield* Effect.flip(Offboarding.offboard("someone", { rounds }))
+          expect(error, String(rounds)).toMatchObject({ _tag: "InvalidInputError", field: "options.rounds" })
+        }
+        expect((yield* Simulator.counters).received).toBe(0)
+      }))
+
     it.effect("a user without meter points is deleted without a revocation request", () =>
       Effect.gen(function*() {
         const users = yield* Users.Users

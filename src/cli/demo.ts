@@ -149,11 +149,13 @@ export const walkThrough = (options: { readonly users: number }) =>
     yield* step(
       "request reset → reset → log in with the new password (Onboarding.resetPassword)",
       Effect.gen(function*() {
-        const { token: issued } = yield* Onboarding.resetPassword({
+        const { token } = yield* Onboarding.resetPassword({
           username: fixtures.renamedTo,
           email: fixtures.email,
           newPassword
         }, { codeTimeout: Duration.seconds(5) }).pipe(Effect.provideService(CodeSource.CodeSource, source))
+        yield* check(Option.isSome(token), "the new password does not log in")
+        const issued = Option.getOrThrow(token)
         const old = yield* Effect.either(auth.login({ username: fixtures.renamedTo, password }))
         yield* check(old._tag === "Left" && old.left._tag === "InvalidCredentialsError", "the old password still works")
         return [

@@ -29,12 +29,12 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { InvalidInputError, mayHaveActed } from "../schema/GlowmarktError.js"
+import { InvalidInputError } from "../schema/GlowmarktError.js"
 import { DirectoryId, EmailUsername, type UserId, Username } from "../schema/Identifiers.js"
 import type { AdminAuth } from "../services/Credentials.js"
 import * as Users from "../services/Users.js"
 import { invalidInput } from "../services/internal/input.js"
-import { type Hooks, type ProvisionError, reconcileCreate, type RetrySettings } from "./internal/provision.js"
+import { type Hooks, isUnconfirmed, type ProvisionError, reconcileCreate, type RetrySettings } from "./internal/provision.js"
 import { type Limit, tokenBucket, unlimited } from "./internal/rateLimit.js"
 import { defaultRetry, type RetryOptions } from "./Provisioning.js"
 
@@ -517,7 +517,7 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
               // `attempts` of a failure: at least the one create; the exact count is in the span.
               Effect.catchAll((error) =>
                 Effect.succeed(
-                  mayHaveActed(error)
+                  isUnconfirmed(error)
                     ? RecordResult.Unknown({ record, username: input.username, error, attempts: 1 })
                     : failed(error, Option.some(input.username), 1)
                 )

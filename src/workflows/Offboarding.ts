@@ -11,8 +11,8 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import { type GlowmarktError, InvalidInputError } from "../schema/GlowmarktError.js"
 import type { AccountId } from "../schema/Identifiers.js"
-import type { GlowmarktError } from "../schema/GlowmarktError.js"
 import type * as Consent from "../services/Consent.js"
 import type { AdminAuth } from "../services/Credentials.js"
 import type * as Users from "../services/Users.js"
@@ -80,9 +80,13 @@ export const offboard = (
   userId: string,
   options?: OffboardOptions
 ): Effect.Effect<OffboardReport, OffboardError, Users.Users | Consent.Consent | AdminAuth> =>
-  Effect.flatMap(Effect.context<Flows.OffboardStepContext>(), (context) =>
-    Flows.offboard(
-      { step: (_name, _success, effect) => Effect.provide(effect, context) },
-      userId,
-      Math.max(1, options?.rounds ?? 4)
-    )).pipe(Effect.withSpan("Glowmarkt.flow.offboard", { attributes: { "glowmarkt.userId": userId } }))
+  Effect.flatMap(Effect.context<Flows.OffboardStepContext>(), (context) => {
+    const rounds = options?.rounds ?? 4
+    // A whole number of rounds, as the durable flow's payload requires: NaN or 2.5 would never
+    // reach the last round.
+    return Number.isInteger(rounds) && rounds >= 1 && rounds <= 20
+      ? Flows.offboard({ step: (_name, _success, effect) => Effect.provide(effect, context) }, userId, rounds)
+      : Effect.fail(
+        new InvalidInputError({ operation: "offboard", field: "options.rounds", problem: "must be a whole number from 1 to 20" })
+      )
+  }).pipe(Effect.withSpan("Glowmarkt.flow.offboard", { attributes: { "glowmarkt.userId": userId } }))

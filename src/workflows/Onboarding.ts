@@ -17,7 +17,7 @@ import * as Schema from "effect/Schema"
 import { Mpxn } from "../schema/ConsentModels.js"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
 import { ApplicationId, Email, PasswordFromSelf, Username } from "../schema/Identifiers.js"
-import { Auth, type IssuedToken, type LoginError } from "../services/Auth.js"
+import { Auth, type IssuedToken } from "../services/Auth.js"
 import { decodeInput } from "../services/internal/input.js"
 import * as Users from "../services/Users.js"
 import * as CodePolicy from "./CodePolicy.js"
@@ -163,15 +163,18 @@ const ResetInput = Schema.Struct({
  * @category errors
  * @since 0.1.0
  */
-export type ResetPasswordError = Flows.ResetError | LoginError
+export type ResetPasswordError = Flows.ResetError
 
 /**
  * Resets a forgotten password: requests a reset code, waits for it from the `CodeSource`, sets
- * the new password (see `CodePolicy` for wrong and void codes), then proves it by logging in,
- * and returns the reset and that login's token.
+ * the new password (see `CodePolicy` for wrong and void codes), and returns the reset with, when
+ * the new password logs in, that login's token (`None` for an unverified user, or when the login
+ * could not be made: the password is set either way).
  *
  * When the answer to setting the password is lost, a login with the new password tells whether
- * it was set; if not, the same code is sent again.
+ * it was set; if not, the same code is sent again, and a code no longer pending after a lost
+ * answer is checked by a login too. When the server cannot be asked, the flow fails with the
+ * lost answer's error (`GlowmarktError.mayHaveActed`): the outcome is unknown.
  *
  * @category flows
  * @since 0.1.0
@@ -179,7 +182,11 @@ export type ResetPasswordError = Flows.ResetError | LoginError
 export const resetPassword = (
   input: ResetPasswordInput,
   options?: CodePolicy.Options
-): Effect.Effect<{ readonly reset: PasswordReset; readonly token: IssuedToken }, ResetPasswordError, Requirements> =>
+): Effect.Effect<
+  { readonly reset: PasswordReset; readonly token: Option.Option<IssuedToken> },
+  ResetPasswordError,
+  Requirements
+> =>
   Effect.gen(function*() {
     const i = yield* decodeInput("resetPassword", ResetInput, input)
     const applicationId = i.applicationId
@@ -189,8 +196,10 @@ export const resetPassword = (
       { username: i.username, newPassword: i.newPassword, applicationId, email: i.email },
       policy
     )
+    // The login is a convenience, not part of the reset: the password is set whether or not it
+    // works (an unverified user cannot log in until verified; the service may be down).
     const token = yield* Effect.flatMap(Auth, (auth) =>
-      auth.login({ username: i.username, password: i.newPassword, applicationId }))
+      auth.login({ username: i.username, password: i.newPassword, applicationId })).pipe(Effect.option)
     return { reset, token }
   }).pipe(Effect.withSpan("Glowmarkt.flow.resetPassword"))
 

@@ -72,22 +72,26 @@ export const recognised: ReadonlyArray<Recognised> = [
 ]
 
 /**
- * A 400 of `operation` as the library's error. `message` is the server's message, already
- * bounded and redacted; `undefined` when the body was `{"valid": false}`.
+ * A 400 of `operation` as the library's error. `raw` is the server's message as it came (what
+ * is matched: redaction could hide the words, a password "already" in "user already verified"),
+ * `fit` makes it fit for an error (bounded, redacted); `raw` is `undefined` when the body was
+ * `{"valid": false}`.
  */
 export const classifyBadRequest = (
   operation: Operation,
-  message: string | undefined,
+  raw: string | undefined,
+  fit: (raw: string) => string,
   username: string | undefined
 ): BadRequestError | DomainErrors[keyof DomainErrors] => {
   const allowed: ReadonlyArray<keyof DomainErrors> = policies[operation].badRequest
-  if (message === undefined) {
+  if (raw === undefined) {
     return allowed.includes("TokenRejectedError")
       ? new TokenRejectedError({ operation, detail: "the server answered valid: false" })
       : new BadRequestError({ operation, serverMessage: "valid: false" })
   }
-  const match = recognised.find((r) => allowed.includes(r.error) && r.pattern.test(message))
+  const match = recognised.find((r) => allowed.includes(r.error) && r.pattern.test(raw))
   const who = username ?? "(unknown)"
+  const message = fit(raw)
   switch (match?.error) {
     case "UsernameTakenError":
       return new UsernameTakenError({ operation, username: who })

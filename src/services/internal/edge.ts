@@ -142,7 +142,7 @@ export const mapError = (operation: Operation, attempt: Deadline, subject: Subje
   const text = (raw: string) => serverText(raw, secretsOf(attempt.request))
   if (error instanceof WireBadRequest) {
     return Effect.fail(
-      classifyBadRequest(operation, error.message === undefined ? undefined : text(error.message), subject?.username)
+      classifyBadRequest(operation, error.message, text, subject?.username)
     )
   }
   if (error instanceof WireAccessDenied) {

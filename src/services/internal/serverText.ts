@@ -21,6 +21,8 @@ const forms = (secret: string): Array<string> => {
   out.add(JSON.stringify(secret).slice(1, -1))
   try {
     out.add(encodeURIComponent(secret))
+    // As a form field (`application/x-www-form-urlencoded`: space as `+`, `!'()~` encoded).
+    out.add(new URLSearchParams([["f", secret]]).toString().slice(2))
   } catch {
     // a lone surrogate cannot be percent-encoded: then it was not sent that way either
   }

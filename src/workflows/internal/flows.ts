@@ -8,6 +8,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -364,7 +365,29 @@ export const resetPassword = <R>(
         )
       )
 
-    const reset = (entry: number, code: string, attempt: number): Effect.Effect<Submitted<true>, ResetError, R> =>
+    const done: Submitted<true> = { _tag: "Done", result: true }
+    // Whether the new password was set, by a login with it: set → done; refused → `orElse()`;
+    // the server could not be asked → the lost answer (the caller checks). A login cannot
+    // tell for an unverified user (refused either way): `orElse` decides what a refusal means.
+    const confirm = (
+      name: string,
+      lost: GlowmarktError,
+      orElse: () => Effect.Effect<Submitted<true>, ResetError, R>
+    ): Effect.Effect<Submitted<true>, ResetError, R> =>
+      isActive(engine, name, { ...who, password: input.newPassword }).pipe(
+        Effect.matchEffect({
+          onFailure: () => Effect.fail(lost as ResetError),
+          onSuccess: (set) => set ? Effect.succeed(done) : orElse()
+        })
+      )
+
+    // `lost`: an earlier attempt whose answer was lost (it may have set the password).
+    const reset = (
+      entry: number,
+      code: string,
+      attempt: number,
+      lost: GlowmarktError | undefined
+    ): Effect.Effect<Submitted<true>, ResetError, R> =>
       engine.step(
         `reset-${entry}-${attempt}`,
         Schema.Union(
@@ -372,26 +395,34 @@ export const resetPassword = <R>(
           Schema.TaggedStruct("Rejected", { reason: Schema.Literal("wrong", "expired", "tooManyAttempts", "noPendingCode") })
         ),
         users((u) => u.resetPassword({ ...who, code, newPassword: input.newPassword })).pipe(
-          Effect.as<Submitted<true>>({ _tag: "Done", result: true }),
+          Effect.as(done),
           Effect.catchTag("CodeRejectedError", (e) => Effect.succeed<Submitted<true>>({ _tag: "Rejected", reason: e.reason }))
         )
       ).pipe(
-        Effect.catchAll((e): Effect.Effect<Submitted<true>, ResetError, R> => {
-          if (!transient(e)) return Effect.fail(e)
-          // A lost answer: a login with the new password tells whether it was set (a replay of
-          // a used code could not).
-          const probe = mayHaveActed(e)
-            ? isActive(engine, `reset-${entry}-${attempt}-check`, { ...who, password: input.newPassword }).pipe(
-              Effect.orElseSucceed(() => false)
-            )
-            : Effect.succeed(false)
-          return Effect.flatMap(probe, (set) =>
-            set
-              ? Effect.succeed<Submitted<true>>({ _tag: "Done", result: true })
-              : attempt < stepAttempts
-              ? reset(entry, code, attempt + 1)
-              : Effect.fail(e))
-        })
+        Effect.either,
+        Effect.flatMap(Either.match({
+          onRight: (result): Effect.Effect<Submitted<true>, ResetError, R> =>
+            // After a lost answer, a code that is no longer pending may be the one that attempt
+            // used: only a login tells; if it cannot, the outcome is unknown (the lost answer).
+            result._tag === "Rejected" && result.reason !== "wrong" && lost !== undefined
+              ? confirm(`reset-${entry}-${attempt}-confirm`, lost, () => Effect.fail(lost as ResetError))
+              : Effect.succeed(result),
+          onLeft: (e): Effect.Effect<Submitted<true>, ResetError, R> => {
+            if (!transient(e)) return Effect.fail(e)
+            const lostSoFar = lost ?? (mayHaveActed(e) ? e : undefined)
+            const again = () =>
+              attempt < stepAttempts
+                ? reset(entry, code, attempt + 1, lostSoFar)
+                : Effect.fail((lostSoFar ?? e) as ResetError)
+            // A lost answer: a login with the new password tells whether it was set, sparing a
+            // replay of a code that may be used; refused or not asked, the same code is sent again.
+            return mayHaveActed(e)
+              ? isActive(engine, `reset-${entry}-${attempt}-check`, { ...who, password: input.newPassword }).pipe(
+                Effect.matchEffect({ onFailure: again, onSuccess: (set) => set ? Effect.succeed(done) : again() })
+              )
+              : again()
+          }
+        }))
       )
 
     yield* request(1, 1)
@@ -399,7 +430,7 @@ export const resetPassword = <R>(
       awaitCode: (entry, codeNumber) =>
         engine.awaitCode({ username: input.username, email: input.email, purpose: "passwordReset", entry, codeNumber }),
       requestCode: (n) => Effect.as(request(n, 1), Option.none()),
-      submit: (entry, code) => reset(entry, code, 1)
+      submit: (entry, code) => reset(entry, code, 1, undefined)
     })
     return new PasswordReset({ username: input.username, codesSent: rounds.codesSent, wrongCodes: rounds.wrongCodes })
   })
@@ -602,7 +633,7 @@ export const offboard = <R>(
     let pending = first.holding
     let revocationRequests = 0
     for (let round = 0; pending.length > 0; round++) {
-      const last = round === rounds - 1
+      const last = round >= rounds - 1
       for (const [b, batch] of chunks(pending, 100).entries()) {
         revocationRequests++
         yield* engine.step(`revoke-${round}-${b}`, Schema.Void, consent((c) => Effect.asVoid(c.revokeAll(batch)))).pipe(

@@ -53,6 +53,13 @@ export interface Hooks {
 /** No hooks. */
 export const noHooks: Hooks = { limit: (effect) => effect, onRequest: Effect.void }
 
+/**
+ * Whether a failure of {@link reconcileCreate} leaves the outcome unknown: a create may have
+ * happened unseen, or the look-up that had to tell failed. Any other failure: surely no user.
+ */
+export const isUnconfirmed = (error: ProvisionError): boolean =>
+  mayHaveActed(error) || error.operation === "getUserbyUsername"
+
 /** The result of a reconciling create. */
 export interface Reconciled {
   readonly outcome: "created" | "existing"
@@ -67,7 +74,7 @@ class RetryCreate extends Data.TaggedError("RetryCreate")<{ readonly cause: Prov
 /**
  * Creates a user, reconciling after every answer that may hide a create that happened. When
  * the retries run out, the failure is the last create that may have happened unseen (so that
- * `mayHaveActed` tells the caller to check), or else the last error: then surely no user.
+ * `mayHaveActed` tells the caller to check), or else the last error; see {@link isUnconfirmed}.
  */
 export const reconcileCreate = (
   users: Users.Service,
@@ -102,15 +109,13 @@ export const reconcileCreate = (
           if (error._tag === "UsernameTakenError") {
             return lookup.pipe(
               Effect.map(found),
-              Effect.catchAll((lookupError) =>
+              Effect.catchAll((lookupError): Effect.Effect<never, ProvisionError | RetryCreate> =>
                 // Taken in the directory but not visible to this application: not ours to use.
+                // A look-up that failed confirmed nothing: try again, and if the tries run out
+                // the failure is the look-up's (the caller reports it as unknown).
                 lookupError._tag === "NotFoundError"
                   ? Effect.fail(error)
-                  : Effect.succeed<Reconciled>({
-                    outcome: lostCreate ? "created" : "existing",
-                    user: Option.none(),
-                    attempts
-                  })
+                  : Effect.fail(new RetryCreate({ cause: lookupError }))
               )
             )
           }
