@@ -25,16 +25,18 @@ import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
 import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import type * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import type * as Redacted from "effect/Redacted"
 import { mkdirSync } from "node:fs"
 import { hostname } from "node:os"
@@ -95,6 +97,32 @@ const sharding = (timing: Timing, runner: RunnerAddress): ShardingConfig.Shardin
  * tries again the tables are there, so the storage layers are built again a few times.
  */
 const concurrentMigrations = Schedule.spaced("250 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(4)))
+
+/** The advisory lock under which a runner builds its storage on PostgreSQL (an arbitrary constant). */
+const migrationLock = 727_274_001
+
+/**
+ * Builds `layer` (the runner: its storage creates the cluster's tables when it is built) while
+ * holding a PostgreSQL advisory lock, so that runners starting together on an empty database
+ * create the tables one at a time. The retries above were not enough: a simultaneous start
+ * still failed with a unique violation in the catalog (`pg_type_typname_nsp_index`) in CI.
+ * The lock is taken on a connection of its own and released as soon as the layer is built.
+ */
+const oneAtATime = <A, E, R>(
+  layer: Layer.Layer<A, E, R>
+): Layer.Layer<A, E | SqlError, R | SqlClient.SqlClient> =>
+  Layer.unwrapScoped(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const lockScope = yield* Scope.make()
+    const connection = yield* Scope.extend(sql.reserve, lockScope)
+    const unlock = connection.executeRaw("SELECT pg_advisory_unlock($1)", [migrationLock]).pipe(
+      Effect.ignore,
+      Effect.zipRight(Scope.close(lockScope, Exit.void))
+    )
+    yield* connection.executeRaw("SELECT pg_advisory_lock($1)", [migrationLock]).pipe(Effect.onError(() => unlock))
+    const context = yield* Layer.build(layer).pipe(Effect.ensuring(unlock))
+    return Layer.succeedContext(context)
+  }))
 
 /** A runner that exchanges everything through the SQL database (no network between runners). */
 const sqlRunner = (
@@ -197,7 +225,7 @@ const defaultRunnerId = () => ({ host: hostname() || "localhost", port: process.
 export const layerPg = (
   options: PgOptions
 ): Layer.Layer<WorkflowEngine.WorkflowEngine, SqlError | ConfigError.ConfigError> =>
-  sqlRunner(sharding(options, RunnerAddress.make(options.runnerId ?? defaultRunnerId())), "sql").pipe(
+  oneAtATime(sqlRunner(sharding(options, RunnerAddress.make(options.runnerId ?? defaultRunnerId())), "sql")).pipe(
     Layer.provide(PgClient.layer({
       url: options.url,
       maxConnections: options.maxConnections ?? 10,
