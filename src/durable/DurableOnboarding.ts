@@ -382,14 +382,12 @@ export const make = (
           WorkflowEngine
         >
 
-    const startRegistration: Service["startRegistration"] = (input) =>
-      Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(Users.RegisterInput)(input).pipe(
-          Effect.mapError((e) => invalidInput("startRegistration", e))
-        )
-        const applicationId = yield* applicationIdOf("startRegistration", i.applicationId)
+    // What a registration (alone, or a household's) stores: the settings' defaults filled in,
+    // the password sealed, the policy copied.
+    const registrationOf = (operation: string, i: Users.RegisterInput & { readonly password: Redacted.Redacted<string> }) =>
+      Effect.map(applicationIdOf(operation, i.applicationId), (applicationId) => {
         const directoryId = i.directoryId ?? Option.getOrUndefined(glowmarkt.directoryId)
-        const executionId = yield* RegisterAndVerify.execute({
+        return {
           applicationId,
           ...(directoryId === undefined ? {} : { directoryId }),
           username: i.username,
@@ -397,8 +395,17 @@ export const make = (
           email: i.email,
           sealedPassword: secrets.seal(i.password),
           policy
-        }, { discard: true })
-        return { kind: "registration" as const, username: i.username, applicationId, executionId }
+        }
+      })
+
+    const startRegistration: Service["startRegistration"] = (input) =>
+      Effect.gen(function*() {
+        const i = yield* Schema.decodeUnknown(Users.RegisterInput)(input).pipe(
+          Effect.mapError((e) => invalidInput("startRegistration", e))
+        )
+        const registration = yield* registrationOf("startRegistration", i)
+        const executionId = yield* RegisterAndVerify.execute(registration, { discard: true })
+        return { kind: "registration" as const, username: i.username, applicationId: registration.applicationId, executionId }
       }).pipe(Effect.provide(context))
 
     const startHousehold: Service["startHousehold"] = (input) =>
@@ -406,21 +413,10 @@ export const make = (
         const i = yield* Schema.decodeUnknown(
           Schema.extend(HouseholdInputSchema, Schema.Struct({ nonce: Schema.optional(Schema.String) }))
         )(input).pipe(Effect.mapError((e) => invalidInput("startHousehold", e)))
-        const applicationId = yield* applicationIdOf("startHousehold", i.applicationId)
-        const directoryId = i.directoryId ?? Option.getOrUndefined(glowmarkt.directoryId)
+        const registration = yield* registrationOf("startHousehold", i)
         const nonce = i.nonce ?? ""
-        const executionId = yield* Household.execute({
-          applicationId,
-          ...(directoryId === undefined ? {} : { directoryId }),
-          username: i.username,
-          name: i.name,
-          email: i.email,
-          sealedPassword: secrets.seal(i.password),
-          policy,
-          meterPoints: i.meterPoints,
-          nonce
-        }, { discard: true })
-        return { kind: "household" as const, username: i.username, applicationId, nonce, executionId }
+        const executionId = yield* Household.execute({ ...registration, meterPoints: i.meterPoints, nonce }, { discard: true })
+        return { kind: "household" as const, username: i.username, applicationId: registration.applicationId, nonce, executionId }
       }).pipe(Effect.provide(context))
 
     const startPasswordReset: Service["startPasswordReset"] = (input) =>

@@ -29,10 +29,11 @@ import {
 } from "../schema/GlowmarktError.js"
 import { ApplicationId, AuthTokenFromSelf, DirectoryId, PasswordFromSelf, Username } from "../schema/Identifiers.js"
 import type { AccountId, AuthToken } from "../schema/Identifiers.js"
-import { type TokenCheckRes, UserNameLoginReq } from "../schema/Models.js"
+import type { TokenCheckRes } from "../schema/Models.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
+import { loginPayload } from "./internal/login.js"
 import { type Clients, ClientsService, clientsLayer, makeClients, SessionToken } from "./internal/client.js"
 
 /** @category schemas @since 0.1.0 */
@@ -136,11 +137,7 @@ const fromClients = (clients: Clients): Service => {
       Effect.gen(function*() {
         const i = yield* decodeInput("usernamelogin", LoginInput, input)
         const applicationId = yield* appId("usernamelogin", i.applicationId)
-        const payload = new UserNameLoginReq({
-          username: i.username,
-          password: i.password,
-          ...(i.directoryId === undefined ? {} : { directoryId: i.directoryId })
-        }, true)
+        const payload = loginPayload(i)
         const res = yield* call(
           "usernamelogin",
           clients,

@@ -32,13 +32,13 @@ import {
   UnexpectedResponseError
 } from "../schema/GlowmarktError.js"
 import { AccountId, ApplicationId } from "../schema/Identifiers.js"
-import { UserNameLoginReq } from "../schema/Models.js"
 import { type OAuthValidAccessTokenRes, OAuthTokenReq } from "../schema/OAuthModels.js"
 import { LoginInput } from "./Auth.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
 import { type Clients, ClientsService, clientsLayer, makeClients, OAuthAccessToken } from "./internal/client.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
+import { loginPayload } from "./internal/login.js"
 
 /** A secret as a caller holds it: `Redacted`, non-empty, bounded, without control characters. */
 const secretFromSelf = (identifier: string) =>
@@ -178,11 +178,7 @@ const fromClients = (clients: Clients): Service => {
       Effect.gen(function*() {
         const i = yield* decodeInput("generateOAuthorizationCode", LoginInput, input)
         const applicationId = yield* orConfigured("generateOAuthorizationCode", "applicationId", i.applicationId, settings.applicationId)
-        const payload = new UserNameLoginReq({
-          username: i.username,
-          password: i.password,
-          ...(i.directoryId === undefined ? {} : { directoryId: i.directoryId })
-        }, true)
+        const payload = loginPayload(i)
         const res = yield* call(
           "generateOAuthorizationCode",
           clients,
