@@ -8,8 +8,13 @@
  * - One refresh at a time, however many fibers ask: the others wait for its result and get the
  *   same access token. That matters more here than for `UserSession`: two refreshes with one
  *   single-use refresh token would spend it twice, and the second would be refused.
- * - A refusal of the refresh token is final (there is no password to fall back on): the session
- *   then fails with that error until it is made again from a new authorization.
+ * - A refresh token is gone once a refresh was refused (`CodeRejectedError`), or once a refresh
+ *   may have reached the server without its answer arriving (a lost answer: the server may have
+ *   spent the token and issued a pair nobody holds). There is no password to fall back on: the
+ *   session then fails with {@link ReauthorizationRequiredError}, at once and without sending
+ *   anything, until it is made again from a new authorization (`Onboarding.connectOAuth`). A
+ *   refresh that surely did not reach the server (`GlowmarktError.surelyNotActed`) leaves the
+ *   token in use: the next caller tries again.
  *
  * @since 0.1.0
  */
@@ -18,9 +23,10 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
-import { InvalidInputError, TokenRejectedError } from "../schema/GlowmarktError.js"
+import { InvalidInputError, mayHaveActed, TokenRejectedError } from "../schema/GlowmarktError.js"
 import { type ExchangeError, OAuth, type OAuthTokens } from "./OAuth.js"
 
 /**
@@ -30,7 +36,31 @@ import { type ExchangeError, OAuth, type OAuthTokens } from "./OAuth.js"
  * @category errors
  * @since 0.1.0
  */
-export type OAuthSessionError = ExchangeError | TokenRejectedError
+export type OAuthSessionError = ExchangeError | TokenRejectedError | ReauthorizationRequiredError
+
+/**
+ * The session's refresh token is gone: a refresh was refused (`refused`), or its answer was lost
+ * (`lost`: the server may have spent the token; its new pair, if any, reached nobody). Only a new
+ * authorization helps: run the OAuth connect flow again, then open a new session.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ReauthorizationRequiredError extends Schema.TaggedError<ReauthorizationRequiredError>()(
+  "ReauthorizationRequiredError",
+  {
+    reason: Schema.Literal("refused", "lost"),
+    /** The tag of the refresh's error (never a token). */
+    cause: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `The OAuth session's refresh token is gone (${
+      this.reason === "refused" ? "the server refused it" : "a refresh's answer was lost: the server may have spent it"
+    }, ${this.cause}); authorize again (run the OAuth connect flow) and open a new session`
+  }
+}
 
 /**
  * An OAuth session.
@@ -41,7 +71,7 @@ export type OAuthSessionError = ExchangeError | TokenRejectedError
 export interface Service {
   /** An access token valid for at least the refresh margin, refreshed first when it is not. */
   readonly accessToken: Effect.Effect<Redacted.Redacted<string>, OAuthSessionError>
-  /** When the current access token expires. */
+  /** When the current access token expires (the epoch once the refresh token is gone). */
   readonly expiresAt: Effect.Effect<Date>
 }
 
@@ -83,7 +113,8 @@ export const make = (options: Options): Effect.Effect<Service, InvalidInputError
       return yield* new InvalidInputError({ operation: "oauthSession", field: "refreshAhead", problem: "must be a finite duration" })
     }
     const refreshAhead = Duration.toMillis(margin.value)
-    const ref = yield* SynchronizedRef.make<OAuthTokens>(options.tokens)
+    // The tokens held, or why none can be had any more (the refresh token is gone).
+    const ref = yield* SynchronizedRef.make<OAuthTokens | ReauthorizationRequiredError>(options.tokens)
     const fresh = (tokens: OAuthTokens, now: number) => tokens.expiresAt.getTime() - refreshAhead > now
 
     const refresh = (held: OAuthTokens): Effect.Effect<OAuthTokens, OAuthSessionError> =>
@@ -102,15 +133,30 @@ export const make = (options: Options): Effect.Effect<Service, InvalidInputError
     const accessToken: Effect.Effect<Redacted.Redacted<string>, OAuthSessionError> = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const current = yield* SynchronizedRef.get(ref)
+      if (current instanceof ReauthorizationRequiredError) return yield* Effect.fail(current)
       if (fresh(current, now)) return current.accessToken
-      // One refresh at a time: whoever gets the lock refreshes, the others find it fresh.
+      // One refresh at a time: whoever gets the lock refreshes, the others find it fresh (or gone).
       const held = yield* SynchronizedRef.modifyEffect(ref, (latest) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          fresh(latest, now)
-            ? Effect.succeed([latest, latest] as const)
-            : Effect.map(refresh(latest), (next) => [next, next] as const)))
+        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<readonly [OAuthTokens | ReauthorizationRequiredError, OAuthTokens | ReauthorizationRequiredError], OAuthSessionError> => {
+          if (latest instanceof ReauthorizationRequiredError || fresh(latest, now)) return Effect.succeed([latest, latest] as const)
+          return refresh(latest).pipe(
+            Effect.map((next) => [next, next] as const),
+            // A refused or possibly spent refresh token: remembered, so no one sends it again.
+            Effect.catchIf(
+              (e) => e._tag === "CodeRejectedError" || mayHaveActed(e),
+              (e) => {
+                const gone = new ReauthorizationRequiredError({ reason: e._tag === "CodeRejectedError" ? "refused" : "lost", cause: e._tag })
+                return Effect.succeed([gone, gone] as const)
+              }
+            )
+          )
+        }))
+      if (held instanceof ReauthorizationRequiredError) return yield* Effect.fail(held)
       return held.accessToken
     })
 
-    return { accessToken, expiresAt: Effect.map(SynchronizedRef.get(ref), (t) => t.expiresAt) } satisfies Service
+    return {
+      accessToken,
+      expiresAt: Effect.map(SynchronizedRef.get(ref), (t) => t instanceof ReauthorizationRequiredError ? new Date(0) : t.expiresAt)
+    } satisfies Service
   })
