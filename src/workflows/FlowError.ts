@@ -120,3 +120,33 @@ export class FlowCompletedError extends Schema.TaggedError<FlowCompletedError>()
       `no code is expected`
   }
 }
+
+/**
+ * The OAuth connect flow got no tokens: every exchange it was allowed failed. It was truthful
+ * to the end: exchanges whose answers were lost may have issued tokens that the flow never
+ * saw; it found them in the user's token list and revoked them (`orphansRevoked`), so none of
+ * this flow's tokens remains on the server. (When the server could not be asked, the flow fails
+ * with the lost answer's error instead: `GlowmarktError.mayHaveActed` holds for it.)
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class OAuthNotConnectedError extends Schema.TaggedError<OAuthNotConnectedError>()("OAuthNotConnectedError", {
+  username: Schema.String,
+  clientId: Schema.String,
+  /** How many exchanges were sent. */
+  exchangesSent: Schema.Number,
+  /** How many of them may have issued tokens the flow did not get (an answer lost, a code found spent). */
+  lostExchanges: Schema.Number,
+  /** The ids of the tokens those exchanges issued, revoked by the flow. */
+  orphansRevoked: Schema.Array(Schema.String),
+  /** The tag of the error the last exchange met (never a code or token). */
+  lastError: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `No OAuth tokens for ${this.username} (client ${this.clientId}): ${this.exchangesSent} exchange(s) failed, ` +
+      `the last with ${this.lastError}; ${this.orphansRevoked.length} token(s) issued for lost answers were revoked, ` +
+      `none remains; run the flow again when the service answers`
+  }
+}
