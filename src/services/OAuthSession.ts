@@ -5,9 +5,10 @@
  * - Built from the tokens of `OAuth.exchange` (or of an earlier refresh).
  * - Refreshes ahead of the access token's expiry (`OAuth.refresh`), and keeps the refresh token
  *   the server answers with (refresh tokens are single-use: the old one is spent).
- * - One refresh at a time, however many fibers ask: the others wait for its result and get the
- *   same access token. That matters more here than for `UserSession`: two refreshes with one
- *   single-use refresh token would spend it twice, and the second would be refused.
+ * - One refresh at a time, however many fibers ask: the callers that find the token due while a
+ *   refresh is in flight await it and share its outcome, a new access token or its error (they
+ *   never start a second one). That matters more here than for `UserSession`: two refreshes
+ *   with one single-use refresh token would spend it twice, and the second would be refused.
  * - A refresh token is gone once a refresh was refused (`CodeRejectedError`), or once a refresh
  *   may have reached the server without its answer arriving (a lost answer: the server may have
  *   spent the token and issued a pair nobody holds). There is no password to fall back on: the
@@ -19,13 +20,16 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as SynchronizedRef from "effect/SynchronizedRef"
+import * as Ref from "effect/Ref"
 import { InvalidInputError, mayHaveActed, TokenRejectedError } from "../schema/GlowmarktError.js"
 import { type ExchangeError, OAuth, type OAuthTokens } from "./OAuth.js"
 
@@ -113,8 +117,14 @@ export const make = (options: Options): Effect.Effect<Service, InvalidInputError
       return yield* new InvalidInputError({ operation: "oauthSession", field: "refreshAhead", problem: "must be a finite duration" })
     }
     const refreshAhead = Duration.toMillis(margin.value)
-    // The tokens held, or why none can be had any more (the refresh token is gone).
-    const ref = yield* SynchronizedRef.make<OAuthTokens | ReauthorizationRequiredError>(options.tokens)
+    // The tokens held (or why none can be had any more: the refresh token is gone), and the
+    // refresh in flight, if any: every caller that finds the token due while it runs awaits it.
+    type Held = OAuthTokens | ReauthorizationRequiredError
+    interface State {
+      readonly held: Held
+      readonly inFlight: Option.Option<Deferred.Deferred<OAuthTokens, OAuthSessionError>>
+    }
+    const ref = yield* Ref.make<State>({ held: options.tokens, inFlight: Option.none() })
     const fresh = (tokens: OAuthTokens, now: number) => tokens.expiresAt.getTime() - refreshAhead > now
 
     const refresh = (held: OAuthTokens): Effect.Effect<OAuthTokens, OAuthSessionError> =>
@@ -130,33 +140,66 @@ export const make = (options: Options): Effect.Effect<Service, InvalidInputError
           )
       }).pipe(Effect.withSpan("Glowmarkt.oauthSession.refresh"))
 
+    /** What becomes of the tokens after a refresh that failed with `e`. */
+    const afterFailure = (held: OAuthTokens, e: OAuthSessionError): Held =>
+      // A refused or possibly spent refresh token: remembered, so that no one sends it again.
+      e._tag === "CodeRejectedError" || mayHaveActed(e)
+        ? new ReauthorizationRequiredError({ reason: e._tag === "CodeRejectedError" ? "refused" : "lost", cause: e._tag })
+        : held
+
     const accessToken: Effect.Effect<Redacted.Redacted<string>, OAuthSessionError> = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const current = yield* SynchronizedRef.get(ref)
-      if (current instanceof ReauthorizationRequiredError) return yield* Effect.fail(current)
-      if (fresh(current, now)) return current.accessToken
-      // One refresh at a time: whoever gets the lock refreshes, the others find it fresh (or gone).
-      const held = yield* SynchronizedRef.modifyEffect(ref, (latest) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<readonly [OAuthTokens | ReauthorizationRequiredError, OAuthTokens | ReauthorizationRequiredError], OAuthSessionError> => {
-          if (latest instanceof ReauthorizationRequiredError || fresh(latest, now)) return Effect.succeed([latest, latest] as const)
-          return refresh(latest).pipe(
-            Effect.map((next) => [next, next] as const),
-            // A refused or possibly spent refresh token: remembered, so no one sends it again.
-            Effect.catchIf(
-              (e) => e._tag === "CodeRejectedError" || mayHaveActed(e),
-              (e) => {
-                const gone = new ReauthorizationRequiredError({ reason: e._tag === "CodeRejectedError" ? "refused" : "lost", cause: e._tag })
-                return Effect.succeed([gone, gone] as const)
-              }
-            )
+      const deferred = yield* Deferred.make<OAuthTokens, OAuthSessionError>()
+      // Decided on the latest state, atomically: a fresh token, the session's end, the refresh
+      // in flight to await, or a refresh to start (this caller's).
+      type Next =
+        | { readonly _tag: "Gone"; readonly error: ReauthorizationRequiredError }
+        | { readonly _tag: "Fresh"; readonly tokens: OAuthTokens }
+        | { readonly _tag: "Await"; readonly deferred: Deferred.Deferred<OAuthTokens, OAuthSessionError> }
+        | { readonly _tag: "Start"; readonly held: OAuthTokens }
+      const next = yield* Ref.modify(ref, (state: State): readonly [Next, State] => {
+        if (state.held instanceof ReauthorizationRequiredError) return [{ _tag: "Gone", error: state.held }, state]
+        if (fresh(state.held, now)) return [{ _tag: "Fresh", tokens: state.held }, state]
+        if (Option.isSome(state.inFlight)) return [{ _tag: "Await", deferred: state.inFlight.value }, state]
+        return [{ _tag: "Start", held: state.held }, { ...state, inFlight: Option.some(deferred) }]
+      })
+      switch (next._tag) {
+        case "Gone":
+          return yield* Effect.fail(next.error)
+        case "Fresh":
+          return next.tokens.accessToken
+        case "Await":
+          return (yield* Deferred.await(next.deferred)).accessToken
+        case "Start": {
+          // The refresh and its bookkeeping run to the end even if this caller is interrupted:
+          // the others await its outcome. Whatever it is, they all get it: one refresh each time.
+          const held = next.held
+          yield* refresh(held).pipe(
+            Effect.exit,
+            Effect.flatMap((exit) =>
+              Effect.zipRight(
+                Ref.set(ref, {
+                  held: Exit.match(exit, {
+                    onSuccess: (tokens): Held => tokens,
+                    onFailure: (cause) => Option.match(Cause.failureOption(cause), { onNone: () => held, onSome: (e) => afterFailure(held, e) })
+                  }),
+                  inFlight: Option.none()
+                }),
+                Deferred.done(deferred, Exit.mapError(exit, (e) => {
+                  const after = afterFailure(held, e)
+                  return after instanceof ReauthorizationRequiredError ? after : e
+                }))
+              )
+            ),
+            Effect.uninterruptible
           )
-        }))
-      if (held instanceof ReauthorizationRequiredError) return yield* Effect.fail(held)
-      return held.accessToken
+          return (yield* Deferred.await(deferred)).accessToken
+        }
+      }
     })
 
     return {
       accessToken,
-      expiresAt: Effect.map(SynchronizedRef.get(ref), (t) => t instanceof ReauthorizationRequiredError ? new Date(0) : t.expiresAt)
+      expiresAt: Effect.map(Ref.get(ref), ({ held }) => held instanceof ReauthorizationRequiredError ? new Date(0) : held.expiresAt)
     } satisfies Service
   })
