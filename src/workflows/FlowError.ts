@@ -122,11 +122,24 @@ export class FlowCompletedError extends Schema.TaggedError<FlowCompletedError>()
 }
 
 /**
- * The OAuth connect flow got no tokens: every exchange it was allowed failed. It was truthful
- * to the end: exchanges whose answers were lost may have issued tokens that the flow never
- * saw; it found them in the user's token list and revoked them (`orphansRevoked`), so none of
- * this flow's tokens remains on the server. (When the server could not be asked, the flow fails
- * with the lost answer's error instead: `GlowmarktError.mayHaveActed` holds for it.)
+ * Where an OAuth connection stopped: reading the user's tokens (before any code), getting a
+ * code, or exchanging it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const OAuthStage = Schema.Literal("tokenList", "authorize", "exchange")
+/** @category models @since 0.1.0 */
+export type OAuthStage = typeof OAuthStage.Type
+
+/**
+ * The OAuth connect flow got no tokens: the service failed it at `stage` more often than the
+ * flow tries. It says what it left behind. Exchanges whose answers were lost
+ * (`lostExchanges`) may have issued tokens the flow never saw; it looked for them in the user's
+ * token list and revoked them (`orphansRevoked`). With `reconciled: true` none of this flow's
+ * tokens remains on the server; with `false` the token list could not be read or a revocation
+ * failed, and up to `lostExchanges - orphansRevoked.length` orphan tokens may remain (running
+ * the flow again does not find them: it leaves the tokens it finds at its start alone).
  *
  * @category errors
  * @since 0.1.0
@@ -134,19 +147,32 @@ export class FlowCompletedError extends Schema.TaggedError<FlowCompletedError>()
 export class OAuthNotConnectedError extends Schema.TaggedError<OAuthNotConnectedError>()("OAuthNotConnectedError", {
   username: Schema.String,
   clientId: Schema.String,
+  stage: OAuthStage,
   /** How many exchanges were sent. */
   exchangesSent: Schema.Number,
   /** How many of them may have issued tokens the flow did not get (an answer lost, a code found spent). */
   lostExchanges: Schema.Number,
   /** The ids of the tokens those exchanges issued, revoked by the flow. */
   orphansRevoked: Schema.Array(Schema.String),
-  /** The tag of the error the last exchange met (never a code or token). */
+  /** Whether the flow made sure none of its tokens remains. */
+  reconciled: Schema.Boolean,
+  /** The tag of the last error (never a code or token). */
   lastError: Schema.String
 }) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `No OAuth tokens for ${this.username} (client ${this.clientId}): ${this.exchangesSent} exchange(s) failed, ` +
-      `the last with ${this.lastError}; ${this.orphansRevoked.length} token(s) issued for lost answers were revoked, ` +
-      `none remains; run the flow again when the service answers`
+    const where = this.stage === "tokenList"
+      ? "reading the user's tokens failed (no code was asked for)"
+      : this.stage === "authorize"
+      ? "getting a code failed"
+      : `${this.exchangesSent} exchange(s) failed`
+    const left = this.lostExchanges === 0
+      ? "no token was issued"
+      : this.reconciled
+      ? `${this.orphansRevoked.length} token(s) issued for lost answers were revoked, none remains`
+      : `up to ${this.lostExchanges - this.orphansRevoked.length} token(s) issued for lost answers may remain ` +
+        `(${this.orphansRevoked.length} revoked): see the user's token list`
+    return `No OAuth tokens for ${this.username} (client ${this.clientId}): ${where}, the last error ${this.lastError}; ` +
+      `${left}; run the flow again when the service answers`
   }
 }

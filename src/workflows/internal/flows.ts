@@ -30,7 +30,7 @@ import { type UserSession, withSession } from "../../services/Session.js"
 import * as Tokens from "../../services/Tokens.js"
 import * as Users from "../../services/Users.js"
 import type { CodePolicy } from "../CodePolicy.js"
-import { type CodeNotReceivedError, OAuthNotConnectedError, type Purpose, type TooManyWrongCodesError } from "../FlowError.js"
+import { type CodeNotReceivedError, OAuthNotConnectedError, type OAuthStage, type Purpose, type TooManyWrongCodesError } from "../FlowError.js"
 import { codeRounds, type Submitted } from "./codeRounds.js"
 
 /** What a step's effect may need. */
@@ -627,6 +627,12 @@ export type OAuthConnectError =
  */
 export const oauthExchangeAttempts = 10
 
+/**
+ * How many times the token list is read, and each orphan revoked: reads and idempotent
+ * deletes, tried harder than other steps because an orphan left behind is a live credential.
+ */
+export const reconcileAttempts = 10
+
 /** The `jti` claim of a JWT, read without checking it: the id the user's token list shows. */
 export const jwtId = (token: Redacted.Redacted<string>): string | undefined => {
   const payload = Redacted.value(token).split(".")[1]
@@ -659,8 +665,10 @@ export const jwtId = (token: Redacted.Redacted<string>): string | undefined => {
  * - After a lost exchange, the token list is read again and every OAuth token that is new since
  *   the first read and is not the flow's own (by `jti`) is revoked by id: the user ends with
  *   one token pair from this flow, and the report says which were revoked.
- * - When no exchange succeeds, the orphans are revoked the same way and the flow fails with
- *   `OAuthNotConnectedError`; when they cannot be, with the lost answer's error (it may have acted).
+ * - When it cannot get tokens, the flow fails with `OAuthNotConnectedError`, after revoking the
+ *   orphans the same way; it says whether that was finished (`reconciled`). A refusal that is
+ *   not about the service's health (a wrong password, a refused client) when nothing can be left
+ *   behind is the call's own error.
  */
 export const connectOAuth = <R>(
   engine: SecretEngine<R, OAuthStepContext>,
@@ -676,11 +684,16 @@ export const connectOAuth = <R>(
     const TokensSchema = oauthTokensSchema(engine.secret)
     const asUser = <A, E>(f: (t: Tokens.Service) => Effect.Effect<A, E, UserSession>) =>
       Effect.flatMap(Tokens.Tokens, f).pipe(withSession(credentials))
-    /** A step that is safe to repeat, tried up to `stepAttempts` times. */
-    const read = <A, I, E extends GlowmarktError>(name: string, schema: Schema.Schema<A, I>, effect: Effect.Effect<A, E, OAuthStepContext>) => {
+    /** A step that is safe to repeat, tried up to `attempts` times. */
+    const read = <A, I, E extends GlowmarktError>(
+      name: string,
+      schema: Schema.Schema<A, I>,
+      effect: Effect.Effect<A, E, OAuthStepContext>,
+      attempts = stepAttempts
+    ) => {
       const go = (attempt: number): Effect.Effect<A, E, R> =>
         engine.step(`${name}-${attempt}`, schema, effect).pipe(
-          Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => go(attempt + 1))
+          Effect.catchIf((e) => transient(e) && attempt < attempts, () => go(attempt + 1))
         )
       return go(1)
     }
@@ -690,10 +703,14 @@ export const connectOAuth = <R>(
         Schema.Array(Schema.String),
         asUser((t) => t.list()).pipe(
           Effect.map((docs) => docs.filter((d) => d.authenticationFramework === "oauth").map((d): string => d.tokenId))
-        )
+        ),
+        reconcileAttempts
       )
 
-    const before = new Set(yield* oauthTokenIds("oauth-tokens-before"))
+    let codesIssued = 0
+    let exchangesSent = 0
+    let lostExchanges = 0
+    let before = new Set<string>()
 
     /** Revokes the OAuth tokens that are new since `before` and not `ours`. */
     const reconcile = (ours: string | undefined) =>
@@ -704,27 +721,50 @@ export const connectOAuth = <R>(
         let complete = true
         for (const id of after.right) {
           if (before.has(id) || id === ours) continue
-          const done = yield* Effect.either(read(`revoke-${id}`, Schema.Void, asUser((t) => t.revoke(id))))
+          const done = yield* Effect.either(read(`revoke-${id}`, Schema.Void, asUser((t) => t.revoke(id)), reconcileAttempts))
           if (Either.isRight(done)) revoked.push(id)
           else complete = false
         }
         return { revoked, complete }
       })
 
-    let codesIssued = 0
-    let exchangesSent = 0
-    let lostExchanges = 0
-    let lostError: GlowmarktError | undefined
+    /**
+     * The flow stops without tokens. A refusal that is not about the service's health (a wrong
+     * password, a refused client) is the caller's as it is, when nothing can be left behind;
+     * otherwise `OAuthNotConnectedError` says what was left: nothing (no exchange may have
+     * issued tokens), or the orphans, revoked (`reconciled`) or not.
+     */
+    const giveUp = (stage: OAuthStage, e: Exclude<OAuthConnectError, OAuthNotConnectedError>): Effect.Effect<never, OAuthConnectError, R> =>
+      Effect.gen(function*() {
+        if (lostExchanges === 0 && !transient(e)) return yield* Effect.fail(e)
+        const { complete, revoked } = lostExchanges === 0 ? { complete: true, revoked: [] } : yield* reconcile(undefined)
+        return yield* new OAuthNotConnectedError({
+          username: input.username,
+          clientId: input.clientId,
+          stage,
+          exchangesSent,
+          lostExchanges,
+          orphansRevoked: revoked,
+          reconciled: complete,
+          lastError: e._tag
+        })
+      })
+
+    const first = yield* Effect.either(oauthTokenIds("oauth-tokens-before"))
+    if (Either.isLeft(first)) return yield* giveUp("tokenList", first.left)
+    before = new Set(first.right)
+
     let code: Redacted.Redacted<string> | undefined
     for (let attempt = 1; attempt <= oauthExchangeAttempts; attempt++) {
       if (code === undefined) {
-        const grant = yield* read(
+        const grant = yield* Effect.either(read(
           `authorize-${attempt}`,
           Schema.Struct({ code: engine.secret }),
           Effect.flatMap(OAuth.OAuth, (o) => o.authorize(credentials)).pipe(Effect.map((g) => ({ code: g.code })))
-        )
+        ))
+        if (Either.isLeft(grant)) return yield* giveUp("authorize", grant.left)
         codesIssued++
-        code = grant.code
+        code = grant.right.code
       }
       exchangesSent++
       const exchanged = yield* Effect.either(engine.step(
@@ -758,32 +798,17 @@ export const connectOAuth = <R>(
       if (e._tag === "CodeRejectedError") {
         // Expired: void, no token. Spent or unknown: this flow's code, used by an attempt whose
         // outcome it did not see (a durable step that ran again after a crash).
-        if (e.reason !== "expired") {
-          lostExchanges++
-          lostError = e
-        }
+        if (e.reason !== "expired") lostExchanges++
         code = undefined
         if (!last) continue
       } else if (mayHaveActed(e)) {
         lostExchanges++
-        lostError = e
         code = undefined
         if (!last) continue
       } else if (surelyNotActed(e) && !last) {
         continue
       }
-      // The exchange failed for good: nothing may be left behind for lost answers.
-      if (lostExchanges === 0) return yield* Effect.fail(e)
-      const { complete, revoked } = yield* reconcile(undefined)
-      if (!complete) return yield* Effect.fail((lostError ?? e) as OAuthConnectError)
-      return yield* new OAuthNotConnectedError({
-        username: input.username,
-        clientId: input.clientId,
-        exchangesSent,
-        lostExchanges,
-        orphansRevoked: revoked,
-        lastError: e._tag
-      })
+      return yield* giveUp("exchange", e)
     }
     return yield* Effect.dieMessage("unreachable: the exchange loop returns or fails")
   })
