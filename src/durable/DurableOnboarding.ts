@@ -1,6 +1,8 @@
 /**
  * Flows that survive restarts: register -> verify, request-reset -> reset, household onboarding
- * (register -> verify -> log in -> consent) and offboarding, as `@effect/workflow` workflows.
+ * (register -> verify -> log in -> consent), offboarding, and the OAuth connection of a
+ * third-party application (authorize -> exchange, its tokens stored sealed), as
+ * `@effect/workflow` workflows.
  *
  * They are the flows of `Onboarding`, the same code with the same `CodePolicy` and the same
  * errors, on a durable engine: each API call is an `Activity` (its result is persisted, so a
@@ -714,8 +716,8 @@ export const make = (
   })
 
 /**
- * The service and its four workflows (registration, password reset, household onboarding,
- * offboarding) registered, on a `WorkflowEngine` (see `DurableEngine`), the services
+ * The service and its five workflows (registration, password reset, household onboarding,
+ * offboarding, OAuth connection) registered, on a `WorkflowEngine` (see `DurableEngine`), the services
  * (`Glowmarkt.layer`) and `GlowmarktConfig`. Offboarding acts as an administrator: it uses the
  * `AdminAuth` in context where the layer is built, if there is one (otherwise an offboarding
  * fails with an `InvalidConfigError`); the credential is never stored.

@@ -1,6 +1,7 @@
 /**
- * The self-service flows of a user, in memory: register then verify the emailed code, and
- * reset a forgotten password. The code comes from a `CodeSource`.
+ * The self-service flows of a user, in memory: register then verify the emailed code, reset a
+ * forgotten password, onboard a household, and connect a third-party application with OAuth
+ * (`connectOAuth`). The code comes from a `CodeSource`.
  *
  * The flows are the same as the durable ones (`effect-glowmarkt/durable`): one body, one
  * `CodePolicy`, one set of errors; here each API call runs as is and the code is awaited from
