@@ -7,6 +7,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -18,6 +19,7 @@ import * as Users from "../src/services/Users.js"
 import * as Faults from "../src/testing/Faults.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
+import { tick, waitFor } from "./support/waitFor.js"
 
 const TestLive = Glowmarkt.layer.pipe(
   Layer.provideMerge(Simulator.layerTest({ seed: "oauth-session", retry: { times: 0 } })),
@@ -132,6 +134,29 @@ describe("OAuthSession", () => {
       const before = yield* exchanges
       expect(yield* Effect.flip(session.accessToken)).toMatchObject({ _tag: "ReauthorizationRequiredError", reason: "refused" })
       expect(yield* Effect.flip(session.accessToken)).toMatchObject({ _tag: "ReauthorizationRequiredError", reason: "refused" })
+      expect(yield* exchanges).toBe(before + 1)
+    }).pipe(Effect.provide(TestLive)))
+
+  it.scoped("the caller that sent the refresh is interrupted: the refresh still ends, and the others get its token", () =>
+    Effect.gen(function*() {
+      const tokens = yield* tokensFor("interrupted-refresh@x.co")
+      const session = yield* OAuthSession.make({ tokens })
+      yield* TestClock.setTime(tokens.expiresAt.getTime() - 30_000)
+      const before = yield* exchanges
+      // The refresh is held on the server for a second (of the TestClock).
+      yield* Simulator.setFaults(Faults.on({ exchangeAuthorizationCodeWithAccess: { latency: "1 second" } }))
+      const first = yield* Effect.fork(session.accessToken)
+      yield* waitFor("the refresh is on the server", Effect.map(exchanges, (n) => n > before ? Option.some(true) : Option.none()))
+      const others = yield* Effect.fork(Effect.all(Array.from({ length: 5 }, () => session.accessToken), { concurrency: "unbounded" }))
+      for (let i = 0; i < 20; i++) yield* tick
+      const interrupted = yield* Effect.fork(Fiber.interrupt(first))
+      for (let i = 0; i < 20; i++) yield* tick
+      yield* Simulator.setFaults(Faults.none)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(interrupted)
+      const got = yield* Fiber.join(others)
+      expect(new Set(got.map(Redacted.value)).size).toBe(1)
+      expect(Redacted.value(got[0]!)).not.toBe(Redacted.value(tokens.accessToken))
       expect(yield* exchanges).toBe(before + 1)
     }).pipe(Effect.provide(TestLive)))
 })

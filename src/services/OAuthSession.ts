@@ -147,56 +147,59 @@ export const make = (options: Options): Effect.Effect<Service, InvalidInputError
         ? new ReauthorizationRequiredError({ reason: e._tag === "CodeRejectedError" ? "refused" : "lost", cause: e._tag })
         : held
 
-    const accessToken: Effect.Effect<Redacted.Redacted<string>, OAuthSessionError> = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const deferred = yield* Deferred.make<OAuthTokens, OAuthSessionError>()
-      // Decided on the latest state, atomically: a fresh token, the session's end, the refresh
-      // in flight to await, or a refresh to start (this caller's).
-      type Next =
-        | { readonly _tag: "Gone"; readonly error: ReauthorizationRequiredError }
-        | { readonly _tag: "Fresh"; readonly tokens: OAuthTokens }
-        | { readonly _tag: "Await"; readonly deferred: Deferred.Deferred<OAuthTokens, OAuthSessionError> }
-        | { readonly _tag: "Start"; readonly held: OAuthTokens }
-      const next = yield* Ref.modify(ref, (state: State): readonly [Next, State] => {
-        if (state.held instanceof ReauthorizationRequiredError) return [{ _tag: "Gone", error: state.held }, state]
-        if (fresh(state.held, now)) return [{ _tag: "Fresh", tokens: state.held }, state]
-        if (Option.isSome(state.inFlight)) return [{ _tag: "Await", deferred: state.inFlight.value }, state]
-        return [{ _tag: "Start", held: state.held }, { ...state, inFlight: Option.some(deferred) }]
-      })
-      switch (next._tag) {
-        case "Gone":
-          return yield* Effect.fail(next.error)
-        case "Fresh":
-          return next.tokens.accessToken
-        case "Await":
-          return (yield* Deferred.await(next.deferred)).accessToken
-        case "Start": {
-          // The refresh and its bookkeeping run to the end even if this caller is interrupted:
-          // the others await its outcome. Whatever it is, they all get it: one refresh each time.
-          const held = next.held
-          yield* refresh(held).pipe(
-            Effect.exit,
-            Effect.flatMap((exit) =>
-              Effect.zipRight(
-                Ref.set(ref, {
-                  held: Exit.match(exit, {
-                    onSuccess: (tokens): Held => tokens,
-                    onFailure: (cause) => Option.match(Cause.failureOption(cause), { onNone: () => held, onSome: (e) => afterFailure(held, e) })
+    // Uninterruptible but for the waits: a caller that took the refresh on runs it to the end and
+    // settles it, so that the callers awaiting it never wait for a refresh nobody runs.
+    const accessToken: Effect.Effect<Redacted.Redacted<string>, OAuthSessionError> = Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const deferred = yield* Deferred.make<OAuthTokens, OAuthSessionError>()
+        // Decided on the latest state, atomically: a fresh token, the session's end, the refresh
+        // in flight to await, or a refresh to start (this caller's).
+        type Next =
+          | { readonly _tag: "Gone"; readonly error: ReauthorizationRequiredError }
+          | { readonly _tag: "Fresh"; readonly tokens: OAuthTokens }
+          | { readonly _tag: "Await"; readonly deferred: Deferred.Deferred<OAuthTokens, OAuthSessionError> }
+          | { readonly _tag: "Start"; readonly held: OAuthTokens }
+        const next = yield* Ref.modify(ref, (state: State): readonly [Next, State] => {
+          if (state.held instanceof ReauthorizationRequiredError) return [{ _tag: "Gone", error: state.held }, state]
+          if (fresh(state.held, now)) return [{ _tag: "Fresh", tokens: state.held }, state]
+          if (Option.isSome(state.inFlight)) return [{ _tag: "Await", deferred: state.inFlight.value }, state]
+          return [{ _tag: "Start", held: state.held }, { ...state, inFlight: Option.some(deferred) }]
+        })
+        switch (next._tag) {
+          case "Gone":
+            return yield* Effect.fail(next.error)
+          case "Fresh":
+            return next.tokens.accessToken
+          case "Await":
+            return (yield* restore(Deferred.await(next.deferred))).accessToken
+          case "Start": {
+            // The refresh and its bookkeeping run to the end even if this caller is interrupted:
+            // the others await its outcome. Whatever it is, they all get it: one refresh each time.
+            const held = next.held
+            yield* refresh(held).pipe(
+              Effect.exit,
+              Effect.flatMap((exit) =>
+                Effect.zipRight(
+                  Ref.set(ref, {
+                    held: Exit.match(exit, {
+                      onSuccess: (tokens): Held => tokens,
+                      onFailure: (cause) => Option.match(Cause.failureOption(cause), { onNone: () => held, onSome: (e) => afterFailure(held, e) })
+                    }),
+                    inFlight: Option.none()
                   }),
-                  inFlight: Option.none()
-                }),
-                Deferred.done(deferred, Exit.mapError(exit, (e) => {
-                  const after = afterFailure(held, e)
-                  return after instanceof ReauthorizationRequiredError ? after : e
-                }))
+                  Deferred.done(deferred, Exit.mapError(exit, (e) => {
+                    const after = afterFailure(held, e)
+                    return after instanceof ReauthorizationRequiredError ? after : e
+                  }))
+                )
               )
-            ),
-            Effect.uninterruptible
-          )
-          return (yield* Deferred.await(deferred)).accessToken
+            )
+            return (yield* restore(Deferred.await(deferred))).accessToken
+          }
         }
-      }
-    })
+      })
+    )
 
     return {
       accessToken,
