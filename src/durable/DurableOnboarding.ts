@@ -1,6 +1,8 @@
 /**
  * Flows that survive restarts: register -> verify, request-reset -> reset, household onboarding
- * (register -> verify -> log in -> consent) and offboarding, as `@effect/workflow` workflows.
+ * (register -> verify -> log in -> consent), offboarding, and the OAuth connection of a
+ * third-party application (authorize -> exchange, its tokens stored sealed), as
+ * `@effect/workflow` workflows.
  *
  * They are the flows of `Onboarding`, the same code with the same `CodePolicy` and the same
  * errors, on a durable engine: each API call is an `Activity` (its result is persisted, so a
@@ -41,19 +43,24 @@ import type { Auth } from "../services/Auth.js"
 import type { Consent } from "../services/Consent.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import { invalidInput, orConfigured } from "../services/internal/input.js"
+import * as OAuth from "../services/OAuth.js"
+import * as OAuthSession from "../services/OAuthSession.js"
+import type { Tokens } from "../services/Tokens.js"
 import * as Users from "../services/Users.js"
 import * as CodePolicy from "../workflows/CodePolicy.js"
 import { FlowCompletedError, FlowKind } from "../workflows/FlowError.js"
 import type * as Flows from "../workflows/internal/flows.js"
-import type { HouseholdOnboarded, Onboarded, PasswordReset } from "../workflows/internal/flows.js"
-import { HouseholdInputSchema } from "../workflows/Onboarding.js"
+import type { HouseholdOnboarded, OAuthConnected, Onboarded, PasswordReset } from "../workflows/internal/flows.js"
+import { HouseholdInputSchema, OAuthConnectInputSchema } from "../workflows/Onboarding.js"
 import { maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
 import {
   type FlowFailure,
   Household,
   layerWorkflows,
+  OAuthConnect,
   Offboard,
+  openTokens,
   RegisterAndVerify,
   ResetPassword
 } from "./internal/workflows.js"
@@ -234,6 +241,69 @@ export interface OffboardingHandle extends OffboardingRef {
 export type OffboardReport = Flows.OffboardReport
 
 /**
+ * The input of {@link Service.startOAuthConnect}: that of `Onboarding.connectOAuth`, and a nonce
+ * (a new one starts a new connection for the same user and client, default `""`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OAuthConnectInput {
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+  /** Defaults to the configured `applicationId`. */
+  readonly applicationId?: string | undefined
+  readonly directoryId?: string | undefined
+  /** The OAuth client; defaults to the application. */
+  readonly clientId?: string | undefined
+  readonly clientSecret?: Redacted.Redacted<string> | undefined
+  readonly nonce?: string | undefined
+}
+
+/**
+ * Names one durable OAuth connection: the user, the application and client, the nonce.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OAuthConnectRef {
+  readonly username: string
+  /** Defaults to the configured `applicationId`. */
+  readonly applicationId?: string | undefined
+  /** Defaults to the application. */
+  readonly clientId?: string | undefined
+  /** Default `""`. */
+  readonly nonce?: string | undefined
+}
+
+/**
+ * A started OAuth connection.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OAuthConnectHandle extends OAuthConnectRef {
+  readonly applicationId: string
+  readonly clientId: string
+  readonly nonce: string
+  readonly executionId: string
+}
+
+/**
+ * What a durable OAuth connection ends with: its report (as `Onboarding.connectOAuth`'s), the
+ * tokens (stored sealed by the engine, opened for the host), and how to open an `OAuthSession`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OAuthConnection {
+  readonly connected: OAuthConnected
+  readonly tokens: OAuth.OAuthTokens
+  readonly openSession: (
+    options?: { readonly refreshAhead?: Duration.DurationInput | undefined }
+  ) => Effect.Effect<OAuthSession.Service, InvalidInputError, OAuth.OAuth>
+}
+
+/**
  * The durable flows, for a host application.
  *
  * @category models
@@ -265,6 +335,23 @@ export interface Service {
   >
   /** Waits for an offboarding to end (polling the engine's storage). */
   readonly offboardingResult: (ref: OffboardingRef) => Effect.Effect<OffboardReport, FlowError | InvalidInputError>
+  /**
+   * Starts (or joins) an OAuth connection of a third-party client (authorize -> exchange ->
+   * reconcile, see `Onboarding.connectOAuth`); returns at once. Password, client secret, code
+   * and tokens are stored sealed only.
+   */
+  readonly startOAuthConnect: (input: OAuthConnectInput) => Effect.Effect<OAuthConnectHandle, InvalidInputError>
+  /** Where an OAuth connection stands (`Pending` until it ends: it waits for no code). */
+  readonly oauthConnectState: (
+    ref: OAuthConnectRef
+  ) => Effect.Effect<
+    | { readonly _tag: "Pending" }
+    | { readonly _tag: "Succeeded"; readonly result: OAuthConnection }
+    | { readonly _tag: "Failed"; readonly error: FlowError | undefined; readonly cause: string },
+    InvalidInputError
+  >
+  /** Waits for an OAuth connection to end (polling the engine's storage); its tokens opened. */
+  readonly oauthConnectResult: (ref: OAuthConnectRef) => Effect.Effect<OAuthConnection, FlowError | InvalidInputError>
   /** Starts (or joins) a password reset; returns at once. */
   readonly startPasswordReset: (
     input: PasswordResetInput
@@ -536,10 +623,89 @@ export const make = (
         }
       }).pipe(Effect.provide(context))
 
+    const OAuthRefInput = Schema.Struct({
+      username: Username,
+      applicationId: Schema.optional(ApplicationId),
+      clientId: Schema.optional(ApplicationId),
+      nonce: Schema.optional(Schema.String)
+    })
+    const oauthKeyOf = (operation: string, ref: unknown) =>
+      Effect.gen(function*() {
+        const i = yield* Schema.decodeUnknown(OAuthRefInput, { onExcessProperty: "ignore" })(ref).pipe(
+          Effect.mapError((e) => invalidInput(operation, e))
+        )
+        const applicationId = yield* applicationIdOf(operation, i.applicationId)
+        const key = { applicationId, username: i.username as string, clientId: i.clientId ?? applicationId, nonce: i.nonce ?? "" }
+        // The execution id depends on the idempotency key only: the rest are placeholders.
+        const executionId = yield* OAuthConnect.executionId({ ...key, sealedPassword: "-" })
+        return { key, executionId }
+      })
+    const connectionOf = (result: typeof OAuthConnect.successSchema.Type): Effect.Effect<OAuthConnection> =>
+      Option.match(openTokens(secrets, result.sealedTokens), {
+        onNone: () =>
+          Effect.dieMessage(
+            "a durable OAuth connection's sealed tokens cannot be opened: every process running these flows needs the same secretKey (GLOWMARKT_DURABLE_SECRET_KEY)"
+          ),
+        onSome: (tokens) =>
+          Effect.succeed({
+            connected: result.connected,
+            tokens,
+            openSession: (options) =>
+              OAuthSession.make({ tokens, clientId: result.connected.clientId, refreshAhead: options?.refreshAhead })
+          } satisfies OAuthConnection)
+      })
+
+    const startOAuthConnect: Service["startOAuthConnect"] = (input) =>
+      Effect.gen(function*() {
+        const i = yield* Schema.decodeUnknown(
+          Schema.extend(OAuthConnectInputSchema, Schema.Struct({ nonce: Schema.optional(Schema.String) }))
+        )(input).pipe(Effect.mapError((e) => invalidInput("startOAuthConnect", e)))
+        const applicationId = yield* applicationIdOf("startOAuthConnect", i.applicationId)
+        const directoryId = i.directoryId ?? Option.getOrUndefined(glowmarkt.directoryId)
+        const clientId = i.clientId ?? applicationId
+        const nonce = i.nonce ?? ""
+        const executionId = yield* OAuthConnect.execute({
+          applicationId,
+          ...(directoryId === undefined ? {} : { directoryId }),
+          username: i.username,
+          sealedPassword: secrets.seal(i.password),
+          clientId,
+          ...(i.clientSecret === undefined ? {} : { sealedClientSecret: secrets.seal(i.clientSecret) }),
+          nonce
+        }, { discard: true })
+        return { username: i.username, applicationId, clientId, nonce, executionId }
+      }).pipe(Effect.provide(context))
+
+    const oauthConnectState: Service["oauthConnectState"] = (ref) =>
+      Effect.gen(function*() {
+        const { executionId } = yield* oauthKeyOf("oauthConnectState", ref)
+        const r = yield* OAuthConnect.poll(executionId)
+        if (r === undefined || r._tag !== "Complete") return { _tag: "Pending" } as const
+        if (r.exit._tag === "Success") return { _tag: "Succeeded", result: yield* connectionOf(r.exit.value) } as const
+        return {
+          _tag: "Failed",
+          error: Option.getOrUndefined(Cause.failureOption(r.exit.cause)),
+          cause: Cause.pretty(r.exit.cause)
+        } as const
+      }).pipe(Effect.provide(context))
+
+    const oauthConnectResult: Service["oauthConnectResult"] = (ref) =>
+      Effect.gen(function*() {
+        const { executionId } = yield* oauthKeyOf("oauthConnectResult", ref)
+        while (true) {
+          const r = yield* OAuthConnect.poll(executionId)
+          if (r !== undefined && r._tag === "Complete") return yield* connectionOf(yield* r.exit)
+          yield* Effect.sleep(pollInterval)
+        }
+      }).pipe(Effect.provide(context))
+
     return {
       startRegistration,
       startHousehold,
       startPasswordReset,
+      startOAuthConnect,
+      oauthConnectState,
+      oauthConnectResult,
       startOffboarding,
       offboardingState,
       offboardingResult,
@@ -550,8 +716,8 @@ export const make = (
   })
 
 /**
- * The service and its four workflows (registration, password reset, household onboarding,
- * offboarding) registered, on a `WorkflowEngine` (see `DurableEngine`), the services
+ * The service and its five workflows (registration, password reset, household onboarding,
+ * offboarding, OAuth connection) registered, on a `WorkflowEngine` (see `DurableEngine`), the services
  * (`Glowmarkt.layer`) and `GlowmarktConfig`. Offboarding acts as an administrator: it uses the
  * `AdminAuth` in context where the layer is built, if there is one (otherwise an offboarding
  * fails with an `InvalidConfigError`); the credential is never stored.
@@ -561,7 +727,11 @@ export const make = (
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<DurableOnboarding, InvalidConfigError, WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig> =>
+): Layer.Layer<
+  DurableOnboarding,
+  InvalidConfigError,
+  WorkflowEngine | Users.Users | Auth | Consent | OAuth.OAuth | Tokens | GlowmarktConfig
+> =>
   Layer.merge(Layer.effect(DurableOnboarding, make(options)), layerWorkflows).pipe(
     Layer.provide(Layer.sync(FlowSecrets, () => makeSealer(Option.fromNullable(options.secretKey))))
   )
@@ -577,5 +747,5 @@ export const layerConfig = (
 ): Layer.Layer<
   DurableOnboarding,
   InvalidConfigError | ConfigError.ConfigError,
-  WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig
+  WorkflowEngine | Users.Users | Auth | Consent | OAuth.OAuth | Tokens | GlowmarktConfig
 > => Layer.unwrapEffect(Effect.map(options, layer))

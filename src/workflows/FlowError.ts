@@ -120,3 +120,59 @@ export class FlowCompletedError extends Schema.TaggedError<FlowCompletedError>()
       `no code is expected`
   }
 }
+
+/**
+ * Where an OAuth connection stopped: reading the user's tokens (before any code), getting a
+ * code, or exchanging it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const OAuthStage = Schema.Literal("tokenList", "authorize", "exchange")
+/** @category models @since 0.1.0 */
+export type OAuthStage = typeof OAuthStage.Type
+
+/**
+ * The OAuth connect flow got no tokens: the service failed it at `stage` more often than the
+ * flow tries. It says what it left behind. Exchanges whose answers were lost
+ * (`lostExchanges`) may have issued tokens the flow never saw; it looked for them in the user's
+ * token list and revoked them (`orphansRevoked`). With `reconciled: true` none of this flow's
+ * tokens remains on the server; with `false` the token list could not be read or a revocation
+ * failed, and up to `lostExchanges - orphansRevoked.length` orphan tokens may remain (running
+ * the flow again does not find them: it leaves the tokens it finds at its start alone).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class OAuthNotConnectedError extends Schema.TaggedError<OAuthNotConnectedError>()("OAuthNotConnectedError", {
+  username: Schema.String,
+  clientId: Schema.String,
+  stage: OAuthStage,
+  /** How many exchanges were sent. */
+  exchangesSent: Schema.Number,
+  /** How many of them may have issued tokens the flow did not get (an answer lost, a code found spent). */
+  lostExchanges: Schema.Number,
+  /** The ids of the tokens those exchanges issued, revoked by the flow. */
+  orphansRevoked: Schema.Array(Schema.String),
+  /** Whether the flow made sure none of its tokens remains. */
+  reconciled: Schema.Boolean,
+  /** The tag of the last error (never a code or token). */
+  lastError: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const where = this.stage === "tokenList"
+      ? "reading the user's tokens failed (no code was asked for)"
+      : this.stage === "authorize"
+      ? "getting a code failed"
+      : `${this.exchangesSent} exchange(s) failed`
+    const left = this.lostExchanges === 0
+      ? "no token was issued"
+      : this.reconciled
+      ? `${this.orphansRevoked.length} token(s) issued for lost answers were revoked, none remains`
+      : `up to ${this.lostExchanges - this.orphansRevoked.length} token(s) issued for lost answers may remain ` +
+        `(${this.orphansRevoked.length} revoked): see the user's token list`
+    return `No OAuth tokens for ${this.username} (client ${this.clientId}): ${where}, the last error ${this.lastError}; ` +
+      `${left}; run the flow again when the service answers`
+  }
+}

@@ -1,6 +1,7 @@
 /**
- * The self-service flows of a user, in memory: register then verify the emailed code, and
- * reset a forgotten password. The code comes from a `CodeSource`.
+ * The self-service flows of a user, in memory: register then verify the emailed code, reset a
+ * forgotten password, onboard a household, and connect a third-party application with OAuth
+ * (`connectOAuth`). The code comes from a `CodeSource`.
  *
  * The flows are the same as the durable ones (`effect-glowmarkt/durable`): one body, one
  * `CodePolicy`, one set of errors; here each API call runs as is and the code is awaited from
@@ -10,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -17,8 +19,11 @@ import * as Schema from "effect/Schema"
 import { Mpxn } from "../schema/ConsentModels.js"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
 import { ApplicationId, Email, PasswordFromSelf, Username } from "../schema/Identifiers.js"
-import { Auth, type IssuedToken } from "../services/Auth.js"
-import { decodeInput } from "../services/internal/input.js"
+import { Auth, type IssuedToken, LoginInput } from "../services/Auth.js"
+import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
+import { decodeInput, orConfigured } from "../services/internal/input.js"
+import * as OAuth from "../services/OAuth.js"
+import * as OAuthSession from "../services/OAuthSession.js"
 import * as Users from "../services/Users.js"
 import * as CodePolicy from "./CodePolicy.js"
 import * as CodeSource from "./CodeSource.js"
@@ -277,3 +282,133 @@ export const household = (
     const policy = yield* policyOf("household", options)
     return yield* Flows.household(yield* memory<Flows.HouseholdStepContext>(policy), i, policy)
   }).pipe(Effect.withSpan("Glowmarkt.flow.household"))
+
+// ---------------------------------------------------------------------------------------------
+// OAuth connect
+
+/**
+ * What {@link connectOAuth} (and the durable OAuth connection) did: the codes, the exchanges,
+ * those whose answers were lost, and the orphan tokens it revoked (never a code or token).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const OAuthConnected = Flows.OAuthConnected
+/** @category models @since 0.1.0 */
+export type OAuthConnected = Flows.OAuthConnected
+
+/**
+ * The input of {@link connectOAuth}: the user's username and password, and the OAuth client
+ * (a third-party application) the tokens are for.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OAuthConnectInput {
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+  /** The application the user logs in to (the code request's header); defaults to the configured one. */
+  readonly applicationId?: string | undefined
+  readonly directoryId?: string | undefined
+  /** The OAuth client; defaults to the application. */
+  readonly clientId?: string | undefined
+  readonly clientSecret?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * The OAuth connect input as checked before anything is sent.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const OAuthConnectInputSchema = Schema.Struct({
+  ...LoginInput.fields,
+  clientId: Schema.optional(ApplicationId),
+  clientSecret: OAuth.ExchangeInput.fields.clientSecret
+})
+
+/**
+ * What {@link connectOAuth} can fail with: a refused username and password (before any code),
+ * a refused client, `OAuthNotConnectedError` when every exchange failed (the orphans of lost
+ * answers revoked), and the calls' errors; one for which `GlowmarktError.mayHaveActed` holds
+ * means the server could not be asked what the lost exchanges left: run the flow again.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type OAuthConnectError = Flows.OAuthConnectError
+
+/**
+ * What {@link connectOAuth} needs: `OAuth`, `Tokens`, `Auth` (the user's session for the token
+ * list) and `GlowmarktConfig`; `Glowmarkt.layer` provides them.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type OAuthConnectRequirements = Flows.OAuthStepContext
+
+/**
+ * A connection: its report, the tokens, and how to open an `OAuthSession` on them (it refreshes
+ * ahead of expiry, one refresh at a time however many fibers ask).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OAuthConnection {
+  readonly connected: OAuthConnected
+  readonly tokens: OAuth.OAuthTokens
+  readonly openSession: (
+    options?: { readonly refreshAhead?: Duration.DurationInput | undefined }
+  ) => Effect.Effect<OAuthSession.Service, InvalidInputError, OAuth.OAuth>
+}
+
+/**
+ * Connects a third-party application to the user's data with the OAuth authorization-code
+ * grant: a code for the user's username and password, exchanged for access and refresh tokens.
+ *
+ * A code is single-use: an exchange whose answer was lost spent it, and may have issued tokens
+ * nobody holds. The flow then gets a new code, exchanges it, and reconciles: the OAuth tokens
+ * that appeared in the user's token list since the flow started, other than its own, are
+ * revoked by id and reported (`orphansRevoked`). An expired code is replaced. The user ends with
+ * one token pair from a run, and the report says what happened (see {@link OAuthConnected}).
+ *
+ * Refreshing is the session's: `openSession()` gives an `OAuthSession` whose refresh is
+ * single-flight. A refresh whose answer is lost spends the refresh token: the session then fails
+ * with `OAuthSession.ReauthorizationRequiredError`, and running this flow again is the way back.
+ *
+ * Do not run two connections of the same user at once (nor any other OAuth exchange for that
+ * user, of any client: the token list does not say which client a token is for): after a lost
+ * answer each would take the other's new token for an orphan. Which token is the flow's own is
+ * read from its access token's `jti` claim (the id the token list shows); an access token
+ * without one leaves the orphans alone and the report says `reconciled: false`.
+ *
+ * @category flows
+ * @since 0.1.0
+ */
+export const connectOAuth = (
+  input: OAuthConnectInput
+): Effect.Effect<OAuthConnection, OAuthConnectError, OAuthConnectRequirements> =>
+  Effect.gen(function*() {
+    const i = yield* decodeInput("connectOAuth", OAuthConnectInputSchema, input)
+    const settings = yield* GlowmarktConfig
+    const applicationId = yield* orConfigured("connectOAuth", "applicationId", i.applicationId, settings.applicationId)
+    const clientId = i.clientId ?? applicationId
+    const context = yield* Effect.context<Flows.OAuthStepContext>()
+    const engine: Flows.SecretEngine<never, Flows.OAuthStepContext> = {
+      step: (_name, _success, effect) => Effect.provide(effect, context),
+      secret: Schema.Redacted(Schema.String)
+    }
+    const { connected, tokens } = yield* Flows.connectOAuth(engine, {
+      username: i.username,
+      password: i.password,
+      applicationId,
+      directoryId: i.directoryId,
+      clientId,
+      clientSecret: i.clientSecret
+    })
+    return {
+      connected,
+      tokens,
+      openSession: (options) => OAuthSession.make({ tokens, clientId, clientSecret: i.clientSecret, refreshAhead: options?.refreshAhead })
+    } satisfies OAuthConnection
+  }).pipe(Effect.withSpan("Glowmarkt.flow.connectOAuth"))

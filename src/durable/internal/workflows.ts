@@ -13,24 +13,28 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { type GlowmarktError, GlowmarktErrorSchema, InvalidConfigError } from "../../schema/GlowmarktError.js"
 import type { Auth } from "../../services/Auth.js"
 import type { Consent } from "../../services/Consent.js"
 import { AdminAuth } from "../../services/Credentials.js"
 import type { GlowmarktConfig } from "../../services/GlowmarktConfig.js"
+import type { OAuth, OAuthTokens } from "../../services/OAuth.js"
+import type { Tokens } from "../../services/Tokens.js"
 import type * as Users from "../../services/Users.js"
 import { CodePolicy } from "../../workflows/CodePolicy.js"
-import { CodeNotReceivedError, TooManyWrongCodesError } from "../../workflows/FlowError.js"
+import { CodeNotReceivedError, OAuthNotConnectedError, TooManyWrongCodesError } from "../../workflows/FlowError.js"
 import * as Flows from "../../workflows/internal/flows.js"
 import { awaitCode } from "./codes.js"
-import { FlowSecrets } from "./seal.js"
+import { FlowSecrets, type Sealer } from "./seal.js"
 
 /** A secret as the engine stores it: AES-256-GCM ciphertext, opened only with the same key. */
 export const SealedSecret = Schema.String.annotations({ identifier: "SealedSecret" })
 
 /** What a flow can end with, besides success: the library's errors and the flows' own. */
-export const FlowFailure = Schema.Union(CodeNotReceivedError, TooManyWrongCodesError, GlowmarktErrorSchema)
+export const FlowFailure = Schema.Union(CodeNotReceivedError, TooManyWrongCodesError, OAuthNotConnectedError, GlowmarktErrorSchema)
 export type FlowFailure = typeof FlowFailure.Type
 
 /** What a registration runs with; the verify calls need the password, so it is there, sealed. */
@@ -106,6 +110,38 @@ export const Offboard = Workflow.make({
   idempotencyKey: (p) => `${p.userId}/${p.nonce}`
 })
 
+/** What an OAuth connection runs with: the user's credentials (the password sealed) and the client. */
+export const OAuthConnectPayload = Schema.Struct({
+  applicationId: Schema.String,
+  directoryId: Schema.optional(Schema.String),
+  username: Schema.String,
+  sealedPassword: SealedSecret,
+  clientId: Schema.String,
+  sealedClientSecret: Schema.optional(SealedSecret),
+  /** Part of the idempotency key: a new nonce starts a new connection for the same user and client. */
+  nonce: Schema.String
+})
+
+/** The tokens of a connection as the engine stores its result: every secret sealed. */
+export const SealedOAuthTokens = Schema.Struct({
+  accessToken: SealedSecret,
+  refreshToken: Schema.NullOr(SealedSecret),
+  expiresAt: Schema.Number,
+  tokenType: Schema.NullOr(Schema.String)
+})
+
+/** What an OAuth connection ends with: its report, and its tokens sealed. */
+export const OAuthConnectResult = Schema.Struct({ connected: Flows.OAuthConnected, sealedTokens: SealedOAuthTokens })
+
+/** authorize -> exchange -> reconcile, keyed by application + client + username + nonce. */
+export const OAuthConnect = Workflow.make({
+  name: "GlowmarktOAuthConnect",
+  payload: OAuthConnectPayload,
+  success: OAuthConnectResult,
+  error: FlowFailure,
+  idempotencyKey: (p) => `${p.applicationId}/${p.clientId}/${p.username}/${p.nonce}`
+})
+
 type DurableContext = WorkflowEngine | WorkflowInstance
 
 /**
@@ -137,7 +173,7 @@ const unseal = (sealed: string) =>
     Option.match(secrets.open(sealed), {
       onNone: () =>
         Effect.dieMessage(
-          "a durable flow's sealed password cannot be opened: every process running these flows needs the same secretKey (GLOWMARKT_DURABLE_SECRET_KEY)"
+          "a durable flow's sealed secret (a password, a client secret, a token) cannot be opened: every process running these flows needs the same secretKey (GLOWMARKT_DURABLE_SECRET_KEY)"
         ),
       onSome: Effect.succeed
     }))
@@ -156,6 +192,62 @@ export const resetPassword = (p: typeof PasswordResetPayload.Type) =>
 export const household = (p: typeof HouseholdPayload.Type) =>
   Effect.flatMap(unseal(p.sealedPassword), (password) =>
     Flows.household(durable<Flows.HouseholdStepContext>(p.policy), { ...p, password }, p.policy))
+
+/**
+ * A secret in a step's result, as the engine stores it: sealed with the flows' key on the way
+ * in, opened on the way out (a key that cannot open it fails the decoding).
+ */
+const sealedSecret = (secrets: Sealer): Schema.Schema<Redacted.Redacted<string>, string> =>
+  Schema.transformOrFail(Schema.String, Schema.RedactedFromSelf(Schema.String), {
+    strict: true,
+    decode: (sealed, _, ast) =>
+      Option.match(secrets.open(sealed), {
+        onNone: () => ParseResult.fail(new ParseResult.Type(ast, "(sealed)", "cannot be opened with this process's secretKey")),
+        onSome: ParseResult.succeed
+      }),
+    encode: (secret) => ParseResult.succeed(secrets.seal(secret))
+  }).annotations({ identifier: "SealedSecret" })
+
+/** Seals the tokens of a connection for the workflow's stored result. */
+export const sealTokens = (secrets: Sealer, tokens: OAuthTokens): typeof SealedOAuthTokens.Type => ({
+  accessToken: secrets.seal(tokens.accessToken),
+  refreshToken: Option.match(tokens.refreshToken, { onNone: () => null, onSome: secrets.seal }),
+  expiresAt: tokens.expiresAt.getTime(),
+  tokenType: Option.getOrNull(tokens.tokenType)
+})
+
+/** Opens the sealed tokens of a connection's result; `None` when this key cannot open them. */
+export const openTokens = (secrets: Sealer, sealed: typeof SealedOAuthTokens.Type): Option.Option<OAuthTokens> =>
+  Option.all({
+    accessToken: secrets.open(sealed.accessToken),
+    refreshToken: sealed.refreshToken === null ? Option.some(Option.none()) : Option.map(secrets.open(sealed.refreshToken), Option.some)
+  }).pipe(Option.map(({ accessToken, refreshToken }) => ({
+    accessToken,
+    refreshToken,
+    expiresAt: new Date(sealed.expiresAt),
+    tokenType: Option.fromNullable(sealed.tokenType)
+  })))
+
+/**
+ * The OAuth connect workflow's body: the shared flow on the durable engine. The code and the
+ * tokens that steps return are stored sealed, and so are the tokens of the result.
+ */
+export const oauthConnect = (p: typeof OAuthConnectPayload.Type) =>
+  Effect.gen(function*() {
+    const secrets = yield* FlowSecrets
+    const password = yield* unseal(p.sealedPassword)
+    const clientSecret = p.sealedClientSecret === undefined ? undefined : yield* unseal(p.sealedClientSecret)
+    const engine = durable<Flows.OAuthStepContext>(noCodes)
+    const { connected, tokens } = yield* Flows.connectOAuth({ step: engine.step, secret: sealedSecret(secrets) }, {
+      username: p.username,
+      password,
+      applicationId: p.applicationId,
+      directoryId: p.directoryId,
+      clientId: p.clientId,
+      clientSecret
+    })
+    return { connected, sealedTokens: sealTokens(secrets, tokens) }
+  })
 
 /** The policy of a flow that waits for no code (its engine's `awaitCode` is never called). */
 const noCodes: CodePolicy = { codeTimeoutMillis: 1, maxCodes: 1, maxWrongCodes: 1 }
@@ -190,10 +282,11 @@ export const offboard = (
 export const layerWorkflows: Layer.Layer<
   never,
   never,
-  WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig | FlowSecrets
+  WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig | OAuth | Tokens | FlowSecrets
 > = Layer.mergeAll(
   RegisterAndVerify.toLayer(registerAndVerify),
   ResetPassword.toLayer(resetPassword),
   Household.toLayer(household),
-  Offboard.toLayer(offboard)
+  Offboard.toLayer(offboard),
+  OAuthConnect.toLayer(oauthConnect)
 )

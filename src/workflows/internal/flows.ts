@@ -8,6 +8,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -24,10 +25,12 @@ import { Auth, type LoginError } from "../../services/Auth.js"
 import * as Consent from "../../services/Consent.js"
 import { AdminAuth } from "../../services/Credentials.js"
 import type { GlowmarktConfig } from "../../services/GlowmarktConfig.js"
+import * as OAuth from "../../services/OAuth.js"
 import { type UserSession, withSession } from "../../services/Session.js"
+import * as Tokens from "../../services/Tokens.js"
 import * as Users from "../../services/Users.js"
 import type { CodePolicy } from "../CodePolicy.js"
-import type { CodeNotReceivedError, Purpose, TooManyWrongCodesError } from "../FlowError.js"
+import { type CodeNotReceivedError, OAuthNotConnectedError, type OAuthStage, type Purpose, type TooManyWrongCodesError } from "../FlowError.js"
 import { codeRounds, type Submitted } from "./codeRounds.js"
 
 /** What a step's effect may need. */
@@ -550,6 +553,264 @@ export const household = <R>(
       meterPoints.push(new HouseholdMeterPoint({ mpxn, outcome: "renewed" }))
     }
     return new HouseholdOnboarded({ onboarded, accountId, meterPoints })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// OAuth connect: authorize -> exchange, reconciled with the user's token list
+
+/** What a step of the OAuth connect flow may need: the OAuth calls, and the token list as the user. */
+export type OAuthStepContext = OAuth.OAuth | Tokens.Tokens | Auth | GlowmarktConfig
+
+/**
+ * An engine for a flow whose steps return secrets: `secret` is how a step's secret is stored
+ * (a durable engine seals it; in memory nothing is stored and it is never encoded).
+ */
+export interface SecretEngine<R, S> extends Pick<Engine<R, S>, "step"> {
+  readonly secret: Schema.Schema<Redacted.Redacted<string>, string>
+}
+
+/** The tokens of an exchange, with their secrets stored as the engine's `secret` says. */
+export const oauthTokensSchema = (secret: Schema.Schema<Redacted.Redacted<string>, string>) =>
+  Schema.Struct({
+    accessToken: secret,
+    refreshToken: Schema.OptionFromNullOr(secret),
+    expiresAt: Schema.DateFromNumber,
+    tokenType: Schema.OptionFromNullOr(Schema.String)
+  })
+
+/**
+ * What an OAuth connection did (never a code or token).
+ *
+ * - `tokenId`: the server's id of the access token the flow got (its `jti`, as the user's token
+ *   list shows it), when the token tells it.
+ * - `lostExchanges`: exchanges whose outcome the flow could not see (an answer lost, or its code
+ *   found spent when the step ran again after a crash): each may have issued tokens that nobody
+ *   holds. After one, the flow reads the user's token list and revokes the OAuth tokens that
+ *   appeared since it started and are not its own: `orphansRevoked`.
+ * - `reconciled`: `false` only when that could not be finished (the token list could not be
+ *   read, a revocation failed, or the access token does not tell its id): up to
+ *   `lostExchanges - orphansRevoked.length` orphan tokens may remain.
+ *
+ * @since 0.1.0
+ */
+export class OAuthConnected extends Schema.Class<OAuthConnected>("effect-glowmarkt/OAuthConnected")({
+  username: Schema.String,
+  clientId: Schema.String,
+  tokenId: Schema.OptionFromNullOr(Schema.String),
+  codesIssued: Schema.Number,
+  exchangesSent: Schema.Number,
+  lostExchanges: Schema.Number,
+  orphansRevoked: Schema.Array(Schema.String),
+  reconciled: Schema.Boolean
+}) {}
+
+/** What an OAuth connection runs with: the user's credentials and the client, defaults resolved. */
+export interface OAuthConnectInput {
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+  readonly applicationId: string
+  readonly directoryId?: string | undefined
+  readonly clientId: string
+  readonly clientSecret?: Redacted.Redacted<string> | undefined
+}
+
+/** What an OAuth connection can fail with. */
+export type OAuthConnectError =
+  | OAuthNotConnectedError
+  | OAuth.AuthorizeError
+  | OAuth.ExchangeError
+  | Tokens.TokensError
+
+/**
+ * How many exchanges an OAuth connection sends at most. Each is sent once (a code is
+ * single-use); after a lost answer the next one needs a new code.
+ */
+export const oauthExchangeAttempts = 10
+
+/**
+ * How many times the token list is read, and each orphan revoked: reads and idempotent
+ * deletes, tried harder than other steps because an orphan left behind is a live credential.
+ */
+export const reconcileAttempts = 10
+
+/** The `jti` claim of a JWT, read without checking it: the id the user's token list shows. */
+export const jwtId = (token: Redacted.Redacted<string>): string | undefined => {
+  const payload = Redacted.value(token).split(".")[1]
+  if (payload === undefined) return undefined
+  return Either.match(Encoding.decodeBase64UrlString(payload), {
+    onLeft: () => undefined,
+    onRight: (json) => {
+      try {
+        const claims: unknown = JSON.parse(json)
+        return typeof claims === "object" && claims !== null && "jti" in claims && typeof claims.jti === "string"
+          ? claims.jti
+          : undefined
+      } catch {
+        return undefined
+      }
+    }
+  })
+}
+
+/**
+ * The OAuth connect flow: authorize (a single-use code for the user's username and password),
+ * then exchange the code for access and refresh tokens, reconciled with the server.
+ *
+ * - The user's OAuth tokens are read first (a login and `Tokens.list`): a wrong password ends
+ *   the flow here, before any code, and the list is what the flow leaves alone.
+ * - An exchange is sent once. Refused because the code expired: a new code, again. Its answer
+ *   lost (or its code found spent when a durable step ran again after a crash): the code is
+ *   spent and the server may hold a token pair nobody will see; a new code, again, counted in
+ *   `lostExchanges`. Refused before it reached the server: the same code again.
+ * - After a lost exchange, the token list is read again and every OAuth token that is new since
+ *   the first read and is not the flow's own (by `jti`) is revoked by id: the user ends with
+ *   one token pair from this flow, and the report says which were revoked.
+ * - When it cannot get tokens, the flow fails with `OAuthNotConnectedError`, after revoking the
+ *   orphans the same way; it says whether that was finished (`reconciled`). A refusal that is
+ *   not about the service's health (a wrong password, a refused client) when nothing can be left
+ *   behind is the call's own error.
+ */
+export const connectOAuth = <R>(
+  engine: SecretEngine<R, OAuthStepContext>,
+  input: OAuthConnectInput
+): Effect.Effect<{ readonly connected: OAuthConnected; readonly tokens: OAuth.OAuthTokens }, OAuthConnectError, R> =>
+  Effect.gen(function*() {
+    const credentials = {
+      username: input.username,
+      password: input.password,
+      applicationId: input.applicationId,
+      directoryId: input.directoryId
+    }
+    const TokensSchema = oauthTokensSchema(engine.secret)
+    const asUser = <A, E>(f: (t: Tokens.Service) => Effect.Effect<A, E, UserSession>) =>
+      Effect.flatMap(Tokens.Tokens, f).pipe(withSession(credentials))
+    /** A step that is safe to repeat, tried up to `attempts` times. */
+    const read = <A, I, E extends GlowmarktError>(
+      name: string,
+      schema: Schema.Schema<A, I>,
+      effect: Effect.Effect<A, E, OAuthStepContext>,
+      attempts = stepAttempts
+    ) => {
+      const go = (attempt: number): Effect.Effect<A, E, R> =>
+        engine.step(`${name}-${attempt}`, schema, effect).pipe(
+          Effect.catchIf((e) => transient(e) && attempt < attempts, () => go(attempt + 1))
+        )
+      return go(1)
+    }
+    const oauthTokenIds = (name: string) =>
+      read(
+        name,
+        Schema.Array(Schema.String),
+        asUser((t) => t.list()).pipe(
+          Effect.map((docs) => docs.filter((d) => d.authenticationFramework === "oauth").map((d): string => d.tokenId))
+        ),
+        reconcileAttempts
+      )
+
+    let codesIssued = 0
+    let exchangesSent = 0
+    let lostExchanges = 0
+    let before = new Set<string>()
+
+    /** Revokes the OAuth tokens that are new since `before` and not `ours`. */
+    const reconcile = (ours: string | undefined) =>
+      Effect.gen(function*() {
+        const after = yield* Effect.either(oauthTokenIds("oauth-tokens-after"))
+        if (Either.isLeft(after)) return { revoked: [] as Array<string>, complete: false }
+        const revoked: Array<string> = []
+        let complete = true
+        for (const id of after.right) {
+          if (before.has(id) || id === ours) continue
+          const done = yield* Effect.either(read(`revoke-${id}`, Schema.Void, asUser((t) => t.revoke(id)), reconcileAttempts))
+          if (Either.isRight(done)) revoked.push(id)
+          else complete = false
+        }
+        return { revoked, complete }
+      })
+
+    /**
+     * The flow stops without tokens. A refusal that is not about the service's health (a wrong
+     * password, a refused client) is the caller's as it is, when nothing can be left behind;
+     * otherwise `OAuthNotConnectedError` says what was left: nothing (no exchange may have
+     * issued tokens), or the orphans, revoked (`reconciled`) or not.
+     */
+    const giveUp = (stage: OAuthStage, e: Exclude<OAuthConnectError, OAuthNotConnectedError>): Effect.Effect<never, OAuthConnectError, R> =>
+      Effect.gen(function*() {
+        if (lostExchanges === 0 && !transient(e)) return yield* Effect.fail(e)
+        const { complete, revoked } = lostExchanges === 0 ? { complete: true, revoked: [] } : yield* reconcile(undefined)
+        return yield* new OAuthNotConnectedError({
+          username: input.username,
+          clientId: input.clientId,
+          stage,
+          exchangesSent,
+          lostExchanges,
+          orphansRevoked: revoked,
+          reconciled: complete,
+          lastError: e._tag
+        })
+      })
+
+    const first = yield* Effect.either(oauthTokenIds("oauth-tokens-before"))
+    if (Either.isLeft(first)) return yield* giveUp("tokenList", first.left)
+    before = new Set(first.right)
+
+    let code: Redacted.Redacted<string> | undefined
+    for (let attempt = 1; attempt <= oauthExchangeAttempts; attempt++) {
+      if (code === undefined) {
+        const grant = yield* Effect.either(read(
+          `authorize-${attempt}`,
+          Schema.Struct({ code: engine.secret }),
+          Effect.flatMap(OAuth.OAuth, (o) => o.authorize(credentials)).pipe(Effect.map((g) => ({ code: g.code })))
+        ))
+        if (Either.isLeft(grant)) return yield* giveUp("authorize", grant.left)
+        codesIssued++
+        code = grant.right.code
+      }
+      exchangesSent++
+      const exchanged = yield* Effect.either(engine.step(
+        `exchange-${attempt}`,
+        TokensSchema,
+        Effect.flatMap(OAuth.OAuth, (o) => o.exchange({ code: code!, clientId: input.clientId, clientSecret: input.clientSecret }))
+      ))
+      if (Either.isRight(exchanged)) {
+        const tokens: OAuth.OAuthTokens = exchanged.right
+        const ours = jwtId(tokens.accessToken)
+        const { complete, revoked } = lostExchanges === 0
+          ? { revoked: [], complete: true }
+          // Without its own id the flow cannot tell its token from the orphans: it revokes none.
+          : ours === undefined
+          ? { revoked: [], complete: false }
+          : yield* reconcile(ours)
+        const connected = new OAuthConnected({
+          username: input.username,
+          clientId: input.clientId,
+          tokenId: Option.fromNullable(ours),
+          codesIssued,
+          exchangesSent,
+          lostExchanges,
+          orphansRevoked: revoked,
+          reconciled: complete
+        })
+        return { connected, tokens }
+      }
+      const e = exchanged.left
+      const last = attempt === oauthExchangeAttempts
+      if (e._tag === "CodeRejectedError") {
+        // Expired: void, no token. Spent or unknown: this flow's code, used by an attempt whose
+        // outcome it did not see (a durable step that ran again after a crash).
+        if (e.reason !== "expired") lostExchanges++
+        code = undefined
+        if (!last) continue
+      } else if (mayHaveActed(e)) {
+        lostExchanges++
+        code = undefined
+        if (!last) continue
+      } else if (surelyNotActed(e) && !last) {
+        continue
+      }
+      return yield* giveUp("exchange", e)
+    }
+    return yield* Effect.dieMessage("unreachable: the exchange loop returns or fails")
   })
 
 // ---------------------------------------------------------------------------------------------
