@@ -599,7 +599,7 @@ export const offboard = <R>(
 ): Effect.Effect<OffboardReport, OffboardError, R> =>
   Effect.gen(function*() {
     const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E, AdminAuth>) => Effect.flatMap(Users.Users, f)
-    const consent = <A, E>(f: (c: Consent.Operations<Consent.AdminConsentError, AdminAuth>) => Effect.Effect<A, E, AdminAuth>) =>
+    const consent = <A, E>(f: (c: Consent.Operations<"admin">) => Effect.Effect<A, E, AdminAuth>) =>
       Effect.flatMap(Consent.Consent, (c) => f(c.forUser(userId)))
     const read = <A, I>(name: string, schema: Schema.Schema<A, I>, effect: Effect.Effect<A, OffboardError, OffboardStepContext>) => {
       const go = (attempt: number): Effect.Effect<A, OffboardError, R> =>
