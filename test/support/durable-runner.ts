@@ -23,8 +23,10 @@ import * as DurableEngine from "../../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../../src/durable/DurableOnboarding.js"
 import * as Auth from "../../src/services/Auth.js"
 import * as Consent from "../../src/services/Consent.js"
+import * as Accounts from "../../src/services/Accounts.js"
 import * as Glowmarkt from "../../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../../src/services/GlowmarktConfig.js"
+import * as Tokens from "../../src/services/Tokens.js"
 import * as Users from "../../src/services/Users.js"
 
 interface Options {
@@ -46,7 +48,7 @@ const emit = (event: Record<string, unknown>) => process.stdout.write(JSON.strin
 
 /** The User API, reporting each call on stdout before making it. */
 const ReportingUsers = Layer.effectContext(
-  Effect.map(Effect.all([Users.Users, Auth.Auth, Consent.Consent]), ([users, auth, consent]) => {
+  Effect.map(Effect.all([Users.Users, Auth.Auth, Consent.Consent, Accounts.Accounts, Tokens.Tokens]), ([users, auth, consent, accounts, tokens]) => {
     const report = <I extends { readonly username: string }, A, E>(op: string, f: (i: I) => Effect.Effect<A, E>) => (i: I) =>
       Effect.zipRight(Effect.sync(() => emit({ event: "call", op, username: i.username })), f(i))
     const reporting: Users.Service = {
@@ -57,7 +59,12 @@ const ReportingUsers = Layer.effectContext(
       requestPasswordReset: report("requestPasswordReset", users.requestPasswordReset),
       resetPassword: report("resetPassword", users.resetPassword)
     }
-    return Context.make(Users.Users, reporting).pipe(Context.add(Auth.Auth, auth), Context.add(Consent.Consent, consent))
+    return Context.make(Users.Users, reporting).pipe(
+      Context.add(Auth.Auth, auth),
+      Context.add(Consent.Consent, consent),
+      Context.add(Accounts.Accounts, accounts),
+      Context.add(Tokens.Tokens, tokens)
+    )
   })
 ).pipe(Layer.provide(Glowmarkt.layer))
 
