@@ -24,16 +24,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DurableEngine from "../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../src/durable/DurableOnboarding.js"
-import * as Accounts from "../src/services/Accounts.js"
 import * as Auth from "../src/services/Auth.js"
 import * as Consent from "../src/services/Consent.js"
 import { AdminAuth } from "../src/services/Credentials.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
-import * as Tokens from "../src/services/Tokens.js"
 import * as Users from "../src/services/Users.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import * as Offboarding from "../src/workflows/Offboarding.js"
+import { type Called, gated, processOn as gatedProcessOn, withoutCalled } from "./support/gated.js"
 import { tick } from "./support/waitFor.js"
 
 const TestLive = Layer.mergeAll(Glowmarkt.layer, Simulator.layerAdmin("appKeys")).pipe(
@@ -50,53 +49,6 @@ const processOn = (filename: string, consent: Consent.Service) =>
     Layer.provide(Layer.succeed(Consent.Consent, consent)),
     Layer.provide(DurableEngine.layerSqlite({ filename, pollInterval: "50 millis", lockExpiration: "2 seconds" }))
   )
-
-/** The services an offboarding calls. */
-type Called = Users.Users | Auth.Auth | Consent.Consent | Accounts.Accounts | Tokens.Tokens
-
-/**
- * The services of `context`, each call counted; from call number `hangFrom` on, every call hangs
- * before it is sent (as a process that died there).
- */
-const gated = (context: Context.Context<Called>, hangFrom: number) => {
-  let calls = 0
-  const wrap = (value: unknown): unknown => {
-    if (typeof value === "function") {
-      return (...args: Array<unknown>) => {
-        const result = (value as (...a: Array<unknown>) => unknown)(...args)
-        return Effect.isEffect(result)
-          ? Effect.suspend(() => ++calls >= hangFrom ? Effect.never : result)
-          : wrap(result)
-      }
-    }
-    if (typeof value === "object" && value !== null && !Effect.isEffect(value)) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrap(v)]))
-    }
-    return value
-  }
-  const services = Context.make(Users.Users, wrap(Context.get(context, Users.Users)) as Users.Service).pipe(
-    Context.add(Auth.Auth, wrap(Context.get(context, Auth.Auth)) as Auth.Service),
-    Context.add(Consent.Consent, wrap(Context.get(context, Consent.Consent)) as Consent.Service),
-    Context.add(Accounts.Accounts, wrap(Context.get(context, Accounts.Accounts)) as Accounts.Service),
-    Context.add(Tokens.Tokens, wrap(Context.get(context, Tokens.Tokens)) as Tokens.Service)
-  )
-  return { services, calls: () => calls }
-}
-
-/** A process on `filename` whose calls are those of `services`. */
-const gatedProcessOn = (filename: string, services: Context.Context<Called>) =>
-  DurableOnboarding.layer({ pollInterval: "20 millis", secretKey }).pipe(
-    Layer.provide(Layer.succeedContext(services)),
-    Layer.provide(DurableEngine.layerSqlite({ filename, pollInterval: "50 millis", lockExpiration: "2 seconds" }))
-  )
-
-/** Runs `self` where none of the services an offboarding calls is. */
-const withoutCalled = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.mapInputContext(self, (context: Context.Context<R>) =>
-    [Users.Users, Auth.Auth, Consent.Consent, Accounts.Accounts, Tokens.Tokens].reduce(
-      (c, tag) => Context.omit(tag)(c),
-      context as Context.Context<any>
-    ) as Context.Context<R>)
 
 /**
  * Runs `self` where the service of `tag` is not: what the engine's fibers run with comes from
@@ -230,7 +182,7 @@ layer(TestLive, { excludeTestServices: true })("durable offboarding", (it) => {
 
               const gate = gated(Context.add(context, Consent.Consent, counting(consent)), hangFrom)
               const scopeA = yield* Scope.make()
-              const a = yield* Layer.buildWithScope(gatedProcessOn(filename, gate.services), scopeA).pipe(withoutCalled)
+              const a = yield* Layer.buildWithScope(gatedProcessOn(filename, gate.services, secretKey), scopeA).pipe(withoutCalled)
               yield* Context.get(a, DurableOnboarding.DurableOnboarding).startOffboarding(input)
               yield* until(
                 `process A reached call ${hangFrom} or ended`,
@@ -245,7 +197,7 @@ layer(TestLive, { excludeTestServices: true })("durable offboarding", (it) => {
 
               const report = yield* Effect.flatMap(DurableOnboarding.DurableOnboarding, (o) => o.offboardingResult(input)).pipe(
                 Effect.provide(
-                  gatedProcessOn(filename, gated(Context.add(context, Consent.Consent, counting(consent)), Infinity).services)
+                  gatedProcessOn(filename, gated(Context.add(context, Consent.Consent, counting(consent)), Infinity).services, secretKey)
                 ),
                 withoutCalled,
                 Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("the flow did not resume") })
