@@ -206,6 +206,8 @@ describe.concurrent("glowmarkt CLI (the built bin, as a process)", { timeout: 18
       userId,
       found: true,
       meterPoints: [{ mpxn: "7654321", outcome: "alreadyRevoked" }, { mpxn: "1700023300001", outcome: "revoked" }],
+      tokens: "endedWithAccounts",
+      tokensRevoked: [],
       accountsRemoved: [mine.accountId],
       userDeleted: true,
       revocationRequests: 1

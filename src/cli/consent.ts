@@ -213,7 +213,7 @@ export const offboard = Command.make(
             command: offboardPath
           })
         }
-        const confirmed = yield* Secrets.confirm(`Revoke every consent of user ${o.userId}, then delete the user and all their accounts?`)
+        const confirmed = yield* Secrets.confirm(`Revoke every consent of user ${o.userId}, then remove all their accounts and delete the user?`)
         if (!confirmed) return yield* new UsageError({ message: "cancelled: nothing was done" })
       }
       const report = yield* Offboarding.offboard(o.userId).pipe(Credentials.withAdmin(admin))
@@ -222,12 +222,15 @@ export const offboard = Command.make(
           `offboarded user ${o.userId}:`,
           ...report.meterPoints.map((m) => `  ${m.mpxn}  ${m.outcome === "revoked" ? "consent revoked" : "no consent held"}`),
           ...report.accountsRemoved.map((a) => `  account ${a} removed`),
+          report.tokens === "revokedById"
+            ? `  ${report.tokensRevoked.length} token(s) revoked by id`
+            : "  tokens: ended with the accounts and the user (none is accepted any more)",
           `  user ${report.userDeleted ? "deleted" : "already gone"}`
         ]
         : [`user ${o.userId} not found: nothing to do`])
     }).pipe(Config.withClient(o, offboardPath))
 ).pipe(
   Command.withDescription(
-    "Offboard a user for an erasure request: revoke every consent, delete the user and their accounts (admin; asks first unless --yes)."
+    "Offboard a user for an erasure request: revoke every consent, remove each of their accounts (their tokens end with them), delete the user (admin; asks first unless --yes)."
   )
 )

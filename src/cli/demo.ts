@@ -231,7 +231,7 @@ export const walkThrough = (options: { readonly users: number }) =>
     )
 
     yield* step(
-      "offboarding for an erasure request: revoke every consent, delete the user (Offboarding.offboard)",
+      "offboarding for an erasure request: revoke every consent, remove the accounts, delete the user (Offboarding.offboard)",
       Effect.gen(function*() {
         const report = yield* Offboarding.offboard(householdId)
         yield* check(
@@ -245,7 +245,7 @@ export const walkThrough = (options: { readonly users: number }) =>
         yield* check(!again.found && !again.userDeleted, "a rerun did something")
         return [
           ...report.meterPoints.map((m) => `meter point ${m.mpxn}: consent ${m.outcome}`),
-          `accounts removed: ${report.accountsRemoved.join(", ")}; user ${householdId} deleted`,
+          `accounts removed: ${report.accountsRemoved.join(", ")}; tokens ended with them; user ${householdId} deleted`,
           `run again: user not found, nothing done`
         ]
       }).pipe(Credentials.withAdmin(admin))

@@ -40,6 +40,7 @@ import * as Schema from "effect/Schema"
 import { InvalidConfigError, InvalidInputError } from "../schema/GlowmarktError.js"
 import { ApplicationId, UserId, Username, VerificationCode } from "../schema/Identifiers.js"
 import type { Auth } from "../services/Auth.js"
+import type { Accounts } from "../services/Accounts.js"
 import type { Consent } from "../services/Consent.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import { invalidInput, orConfigured } from "../services/internal/input.js"
@@ -51,6 +52,8 @@ import * as CodePolicy from "../workflows/CodePolicy.js"
 import { FlowCompletedError, FlowKind } from "../workflows/FlowError.js"
 import type * as Flows from "../workflows/internal/flows.js"
 import type { HouseholdOnboarded, OAuthConnected, Onboarded, PasswordReset } from "../workflows/internal/flows.js"
+import type * as Offboarding from "../workflows/Offboarding.js"
+import { OffboardCredentialsInput } from "../workflows/Offboarding.js"
 import { HouseholdInputSchema, OAuthConnectInputSchema } from "../workflows/Onboarding.js"
 import { maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
@@ -222,6 +225,15 @@ export interface OffboardingRef {
 }
 
 /**
+ * The input of {@link Service.startOffboarding}: the user, the options of `Offboarding.offboard`
+ * (`rounds`, `credentials`), and a nonce.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OffboardingInput extends OffboardingRef, Offboarding.OffboardOptions {}
+
+/**
  * A started offboarding.
  *
  * @category models
@@ -319,11 +331,11 @@ export interface Service {
   readonly startHousehold: (input: HouseholdInput) => Effect.Effect<FlowHandle<"household">, InvalidInputError>
   /**
    * Starts (or joins) the offboarding of a user (see `Offboarding.offboard`); returns at once.
-   * The workflows' layer needs an `AdminAuth` for it (the host's credential, never stored).
+   * The workflows' layer needs an `AdminAuth` for it (the host's credential, never stored). The
+   * user's own credentials, when given, are stored with the password sealed (like a
+   * registration's): with them, the user's tokens are revoked by id.
    */
-  readonly startOffboarding: (
-    input: OffboardingRef & { readonly rounds?: number | undefined }
-  ) => Effect.Effect<OffboardingHandle, InvalidInputError>
+  readonly startOffboarding: (input: OffboardingInput) => Effect.Effect<OffboardingHandle, InvalidInputError>
   /** Where an offboarding stands (`Pending` until it ends: it waits for no code). */
   readonly offboardingState: (
     ref: OffboardingRef
@@ -582,14 +594,28 @@ export const make = (
     const OffboardingInput = Schema.Struct({
       userId: UserId,
       nonce: Schema.optional(Schema.String),
-      rounds: Schema.optional(Schema.Int.pipe(Schema.between(1, 20)))
+      rounds: Schema.optional(Schema.Int.pipe(Schema.between(1, 20))),
+      credentials: Schema.optional(OffboardCredentialsInput)
     })
     const offboardingOf = (operation: string, ref: unknown) =>
       Effect.gen(function*() {
         const i = yield* Schema.decodeUnknown(OffboardingInput, { onExcessProperty: "ignore" })(ref).pipe(
           Effect.mapError((e) => invalidInput(operation, e))
         )
-        const payload = { userId: i.userId as string, nonce: i.nonce ?? "", rounds: i.rounds ?? 4 }
+        const c = i.credentials
+        const payload = {
+          userId: i.userId as string,
+          nonce: i.nonce ?? "",
+          rounds: i.rounds ?? 4,
+          // Only for a start: the execution id depends on the user and the nonce alone.
+          ...(c === undefined || operation !== "startOffboarding" ? {} : {
+            credentials: {
+              username: c.username as string,
+              ...(c.applicationId === undefined ? {} : { applicationId: c.applicationId as string }),
+              sealedPassword: secrets.seal(c.password)
+            }
+          })
+        }
         return { payload, executionId: yield* Offboard.executionId(payload) }
       })
 
@@ -730,7 +756,7 @@ export const layer = (
 ): Layer.Layer<
   DurableOnboarding,
   InvalidConfigError,
-  WorkflowEngine | Users.Users | Auth | Consent | OAuth.OAuth | Tokens | GlowmarktConfig
+  WorkflowEngine | Users.Users | Auth | Consent | Accounts | OAuth.OAuth | Tokens | GlowmarktConfig
 > =>
   Layer.merge(Layer.effect(DurableOnboarding, make(options)), layerWorkflows).pipe(
     Layer.provide(Layer.sync(FlowSecrets, () => makeSealer(Option.fromNullable(options.secretKey))))
@@ -747,5 +773,5 @@ export const layerConfig = (
 ): Layer.Layer<
   DurableOnboarding,
   InvalidConfigError | ConfigError.ConfigError,
-  WorkflowEngine | Users.Users | Auth | Consent | OAuth.OAuth | Tokens | GlowmarktConfig
+  WorkflowEngine | Users.Users | Auth | Consent | Accounts | OAuth.OAuth | Tokens | GlowmarktConfig
 > => Layer.unwrapEffect(Effect.map(options, layer))

@@ -49,21 +49,13 @@ import {
   UserChangeNameReq,
   UserChangePasswordReq
 } from "../schema/AccountModels.js"
-import {
-  type AccessDeniedError,
-  type BadRequestError,
-  type CallError,
-  type InvalidInputError,
-  type NotFoundError,
-  type Operation,
-  type TokenRejectedError,
-  UnexpectedResponseError,
-  type UnknownUserError
-} from "../schema/GlowmarktError.js"
+import type { OperationId } from "../schema/GlowmarktApi.js"
+import { type Operation, UnexpectedResponseError } from "../schema/GlowmarktError.js"
 import { AccountId, DirectoryId, Email, PasswordFromSelf, Username } from "../schema/Identifiers.js"
 import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
+import type { OperationError } from "./internal/edge.js"
 import { type Clients, ClientsService, clientsLayer, makeClients } from "./internal/client.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
 import { sessionCall } from "./internal/session.js"
@@ -127,7 +119,17 @@ const NameInput = Schema.Struct({ name: UserChangeNameReq.fields.name })
 const ProfileNameInput = Schema.Struct({ profileName: ProfileName })
 
 // ---------------------------------------------------------------------------------------------
-// Error unions
+// Error unions: each method's is its operation's (`OperationError`: the declared statuses and the
+// operation's row), the names below group them as the methods' documentation does.
+
+/**
+ * What a call made as the user for operation `Op` can fail with: the operation's errors, and
+ * what getting the session's token can fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type OwnErrorOf<Op extends OperationId> = OperationError<Op> | SessionError
 
 /**
  * What the admin reads (`list`) can fail with: the admin credential was refused.
@@ -135,7 +137,7 @@ const ProfileNameInput = Schema.Struct({ profileName: ProfileName })
  * @category errors
  * @since 0.1.0
  */
-export type ListError = InvalidInputError | AccessDeniedError | CallError
+export type ListError = OperationError<"getAccounts">
 /**
  * What `add` can fail with: nobody has the username in the directory (`UnknownUserError`),
  * another 400, the admin credential was refused.
@@ -143,14 +145,14 @@ export type ListError = InvalidInputError | AccessDeniedError | CallError
  * @category errors
  * @since 0.1.0
  */
-export type AddError = InvalidInputError | UnknownUserError | BadRequestError | AccessDeniedError | CallError
+export type AddError = OperationError<"addAccount">
 /**
  * What `get` and `status` can fail with: no such account in the credential's application.
  *
  * @category errors
  * @since 0.1.0
  */
-export type AccountLookupError = InvalidInputError | AccessDeniedError | NotFoundError | CallError
+export type AccountLookupError = OperationError<"getAccountbyId" | "getAccountStatusbyId">
 /**
  * What `update` and `delete` can fail with: the account is not the application's (400, the spec
  * declares no 404), the admin credential was refused.
@@ -158,7 +160,7 @@ export type AccountLookupError = InvalidInputError | AccessDeniedError | NotFoun
  * @category errors
  * @since 0.1.0
  */
-export type AccountChangeError = InvalidInputError | BadRequestError | AccessDeniedError | CallError
+export type AccountChangeError = OperationError<"updateAccount" | "deleteAccount">
 /**
  * What the user's own calls with a body can fail with: a refused value (a wrong old password, a
  * weak new one: `BadRequestError`), the user's token was refused, the session got no token.
@@ -166,21 +168,25 @@ export type AccountChangeError = InvalidInputError | BadRequestError | AccessDen
  * @category errors
  * @since 0.1.0
  */
-export type OwnChangeError = InvalidInputError | BadRequestError | TokenRejectedError | SessionError | CallError
+export type OwnChangeError = OwnErrorOf<
+  "userChangePassWord" | "userChangeEmail" | "userChangeName" | "addAccountProfile" | "updateAccountSession"
+>
 /**
  * What the user's own reads and the mobile-token calls can fail with.
  *
  * @category errors
  * @since 0.1.0
  */
-export type OwnError = InvalidInputError | TokenRejectedError | SessionError | CallError
+export type OwnError = OwnErrorOf<
+  "addMobileAppToken" | "removeMobileAppToken" | "getAccountProfile" | "getAccountSession"
+>
 /**
  * What the user's own look-ups (`ownStatus`, `getProfile`) can fail with: nothing by that name.
  *
  * @category errors
  * @since 0.1.0
  */
-export type OwnLookupError = OwnError | NotFoundError
+export type OwnLookupError = OwnErrorOf<"getAccountStatusbyUserToken" | "getAccountProfilebyProfileName">
 
 // ---------------------------------------------------------------------------------------------
 // The service
@@ -192,39 +198,45 @@ export type OwnLookupError = OwnError | NotFoundError
  */
 export interface Service {
   /** `GET /account` (getAccounts, admin): every account of the credential's application. */
-  readonly list: () => Effect.Effect<ReadonlyArray<AccountRes>, ListError, AdminAuth>
+  readonly list: () => Effect.Effect<ReadonlyArray<AccountRes>, OperationError<"getAccounts">, AdminAuth>
   /** `POST /account` (addAccount, admin): links an existing user to the application (the existing account if linked). */
-  readonly add: (input: AddInput) => Effect.Effect<AddAccountRes, AddError, AdminAuth>
+  readonly add: (input: AddInput) => Effect.Effect<AddAccountRes, OperationError<"addAccount">, AdminAuth>
   /** `GET /account/{accountId}` (getAccountbyId, admin). */
-  readonly get: (accountId: string) => Effect.Effect<AccountRes, AccountLookupError, AdminAuth>
+  readonly get: (accountId: string) => Effect.Effect<AccountRes, OperationError<"getAccountbyId">, AdminAuth>
   /** `PUT /account/{accountId}` (updateAccount, admin): renames the account. */
-  readonly update: (input: UpdateInput) => Effect.Effect<UpdateAccountRes, AccountChangeError, AdminAuth>
+  readonly update: (input: UpdateInput) => Effect.Effect<UpdateAccountRes, OperationError<"updateAccount">, AdminAuth>
   /** `DELETE /account/{accountId}` (deleteAccount, admin). */
-  readonly delete: (accountId: string) => Effect.Effect<DeleteAccountRes, AccountChangeError, AdminAuth>
+  readonly delete: (accountId: string) => Effect.Effect<DeleteAccountRes, OperationError<"deleteAccount">, AdminAuth>
   /** `GET /account/{accountId}/status` (getAccountStatusbyId, admin). */
-  readonly status: (accountId: string) => Effect.Effect<AccountStatus, AccountLookupError, AdminAuth>
+  readonly status: (accountId: string) => Effect.Effect<AccountStatus, OperationError<"getAccountStatusbyId">, AdminAuth>
   /** `GET /account/status` (getAccountStatusbyUserToken): the session's own account. */
-  readonly ownStatus: () => Effect.Effect<AccountStatus, OwnLookupError, UserSession>
+  readonly ownStatus: () => Effect.Effect<AccountStatus, OwnErrorOf<"getAccountStatusbyUserToken">, UserSession>
   /** `POST /account/changepassword` (userChangePassWord): sent once, never replayed. */
-  readonly changePassword: (input: ChangePasswordInput) => Effect.Effect<void, OwnChangeError, UserSession>
+  readonly changePassword: (input: ChangePasswordInput) => Effect.Effect<void, OwnErrorOf<"userChangePassWord">, UserSession>
   /** `POST /account/email` (userChangeEmail). */
-  readonly changeEmail: (email: string) => Effect.Effect<void, OwnChangeError, UserSession>
+  readonly changeEmail: (email: string) => Effect.Effect<void, OwnErrorOf<"userChangeEmail">, UserSession>
   /** `POST /account/name` (userChangeName). */
-  readonly changeName: (name: string) => Effect.Effect<void, OwnChangeError, UserSession>
+  readonly changeName: (name: string) => Effect.Effect<void, OwnErrorOf<"userChangeName">, UserSession>
   /** `POST /account/{accountId}/mobileapptoken`: registers a push token. */
-  readonly addMobileAppToken: (input: MobileAppTokenInput) => Effect.Effect<void, OwnError, UserSession>
+  readonly addMobileAppToken: (input: MobileAppTokenInput) => Effect.Effect<void, OwnErrorOf<"addMobileAppToken">, UserSession>
   /** `PUT /account/{accountId}/mobileapptoken`: removes a push token. */
-  readonly removeMobileAppToken: (input: MobileAppTokenInput) => Effect.Effect<void, OwnError, UserSession>
+  readonly removeMobileAppToken: (
+    input: MobileAppTokenInput
+  ) => Effect.Effect<void, OwnErrorOf<"removeMobileAppToken">, UserSession>
   /** `GET /accountprofile` (getAccountProfile): the names of the account's profiles. */
-  readonly profileNames: () => Effect.Effect<AccountProfileNamesRes, OwnError, UserSession>
+  readonly profileNames: () => Effect.Effect<AccountProfileNamesRes, OwnErrorOf<"getAccountProfile">, UserSession>
   /** `POST /accountprofile` (addAccountProfile): creates or overwrites a profile. */
-  readonly putProfile: (input: ProfileInput) => Effect.Effect<void, OwnChangeError, UserSession>
+  readonly putProfile: (input: ProfileInput) => Effect.Effect<void, OwnErrorOf<"addAccountProfile">, UserSession>
   /** `GET /accountprofile/{profileName}` (getAccountProfilebyProfileName). */
-  readonly getProfile: (profileName: string) => Effect.Effect<AccountProfile, OwnLookupError, UserSession>
+  readonly getProfile: (
+    profileName: string
+  ) => Effect.Effect<AccountProfile, OwnErrorOf<"getAccountProfilebyProfileName">, UserSession>
   /** `GET /accountsession` (getAccountSession). */
-  readonly getSession: () => Effect.Effect<AccountSessionRes, OwnError, UserSession>
+  readonly getSession: () => Effect.Effect<AccountSessionRes, OwnErrorOf<"getAccountSession">, UserSession>
   /** `PUT /accountsession` (updateAccountSession). */
-  readonly updateSession: (input: SessionInput) => Effect.Effect<UpdateAccountSessionRes, OwnChangeError, UserSession>
+  readonly updateSession: (
+    input: SessionInput
+  ) => Effect.Effect<UpdateAccountSessionRes, OwnErrorOf<"updateAccountSession">, UserSession>
 }
 
 /**

@@ -19,12 +19,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
-  type BadRequestError,
-  type CallError,
-  type InvalidCredentialsError,
-  type InvalidInputError,
   type Operation,
-  type TokenRejectedError,
   UnexpectedResponseError
 } from "../schema/GlowmarktError.js"
 import { ApplicationId, AuthTokenFromSelf, DirectoryId, PasswordFromSelf, Username } from "../schema/Identifiers.js"
@@ -32,6 +27,7 @@ import type { AccountId, AuthToken } from "../schema/Identifiers.js"
 import type { TokenCheckRes } from "../schema/Models.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
+import type { OperationError } from "./internal/edge.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
 import { loginPayload } from "./internal/login.js"
 import { type Clients, ClientsService, clientsLayer, makeClients, SessionToken } from "./internal/client.js"
@@ -75,7 +71,7 @@ export interface IssuedToken {
  * @category errors
  * @since 0.1.0
  */
-export type LoginError = InvalidInputError | InvalidCredentialsError | BadRequestError | CallError
+export type LoginError = OperationError<"usernamelogin">
 
 /**
  * What the calls that take a token (`check`, `renew`, `revoke`) can fail with: the token was
@@ -84,7 +80,7 @@ export type LoginError = InvalidInputError | InvalidCredentialsError | BadReques
  * @category errors
  * @since 0.1.0
  */
-export type TokenError = InvalidInputError | TokenRejectedError | BadRequestError | CallError
+export type TokenError = OperationError<"tokencheck" | "newToken" | "deleteToken">
 
 /**
  * The `/auth` calls.
@@ -99,17 +95,17 @@ export interface Service {
   readonly check: (
     token: Redacted.Redacted<string>,
     options?: { readonly applicationId?: string | undefined }
-  ) => Effect.Effect<TokenCheckRes, TokenError>
+  ) => Effect.Effect<TokenCheckRes, OperationError<"tokencheck">>
   /** `GET /auth/newToken` (newToken): a fresh token for a valid one. */
   readonly renew: (
     token: Redacted.Redacted<string>,
     options?: { readonly applicationId?: string | undefined }
-  ) => Effect.Effect<IssuedToken, TokenError>
+  ) => Effect.Effect<IssuedToken, OperationError<"newToken">>
   /** `DELETE /auth/deleteToken` (deleteToken): revokes the token. */
   readonly revoke: (
     token: Redacted.Redacted<string>,
     options?: { readonly applicationId?: string | undefined }
-  ) => Effect.Effect<void, TokenError>
+  ) => Effect.Effect<void, OperationError<"deleteToken">>
 }
 
 /**

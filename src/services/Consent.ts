@@ -43,8 +43,6 @@ import {
 } from "../schema/ConsentModels.js"
 import {
   AccessDeniedError,
-  type BadRequestError,
-  type CallError,
   type InvalidInputError,
   type TokenRejectedError,
   UnexpectedResponseError
@@ -54,36 +52,72 @@ import { UserId } from "../schema/Identifiers.js"
 import type { AdminAuth } from "./Credentials.js"
 import { call } from "./internal/call.js"
 import { type Clients, ConsentUser, ClientsService, clientsLayer, makeClients, type SessionToken } from "./internal/client.js"
-import type { RawError } from "./internal/edge.js"
+import type { OperationError, RawError } from "./internal/edge.js"
 import { decodeInput } from "./internal/input.js"
 import { sessionCall } from "./internal/session.js"
 import type { SessionError, UserSession } from "./Session.js"
 import type * as Scope from "effect/Scope"
 
-/**
- * What a consent call can fail with: a refused value (400: an unknown meter point, a renewal
- * beyond 18 months), `Refused` when the credential or token was refused.
- *
- * @category errors
- * @since 0.1.0
- */
-export type ConsentError<Refused> = InvalidInputError | BadRequestError | Refused | CallError
+/** The consent operations. @since 0.1.0 */
+export type ConsentOperation =
+  | "getUserMeterPointVerificationConsentStatus"
+  | "getMeterPointConsentRenewal"
+  | "renewMeterPointConsent"
+  | "getMeterPointConsentRevocation"
+  | "revokeMeterPointConsent"
+  | "renewMeterPointConsentBulk"
+  | "renewMeterPointConsentRevokeBulk"
 
 /**
- * What a consent call made as an administrator can fail with.
+ * The two ways of making a consent call: as an administrator for one of the application's users
+ * (`"admin"`), or as the user (`"own"`).
  *
- * @category errors
  * @since 0.1.0
  */
-export type AdminConsentError = ConsentError<AccessDeniedError>
+export type Way = "admin" | "own"
+
+/** What a call made with an admin credential fails with instead of a refused token. */
+type AsAdmin<E> = Exclude<E, TokenRejectedError> | (TokenRejectedError extends E ? AccessDeniedError : never)
 
 /**
- * What a consent call made as the user can fail with.
+ * What consent operation `Op` can fail with when made `W`'s way: the operation's own errors (its
+ * declared statuses and its row in the operations table), where a refused token is, made as an
+ * administrator, a refused credential (`AccessDeniedError`), and, made as the user, also what
+ * getting the session's token can fail with.
  *
  * @category errors
  * @since 0.1.0
  */
-export type OwnConsentError = ConsentError<TokenRejectedError | SessionError>
+export type ErrorOf<Op extends ConsentOperation, W extends Way> = W extends "admin" ? AsAdmin<OperationError<Op>>
+  : OperationError<Op> | SessionError
+
+/** What a consent call made `W`'s way needs. @since 0.1.0 */
+export type NeedsOf<W extends Way> = W extends "admin" ? AdminAuth : UserSession
+
+/**
+ * What any consent call can fail with when `Refused` stands for a refused token: a refused value
+ * (400: an unknown meter point, a renewal beyond 18 months), `Refused`, a bad input, a call error.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ConsentError<Refused> = Exclude<OperationError<ConsentOperation>, TokenRejectedError> | Refused
+
+/**
+ * What a consent call made as an administrator can fail with (any of them).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type AdminConsentError = ErrorOf<ConsentOperation, "admin">
+
+/**
+ * What a consent call made as the user can fail with (any of them).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type OwnConsentError = ErrorOf<ConsentOperation, "own">
 
 /** Options of {@link Operations.renew}. @since 0.1.0 */
 export interface RenewOptions {
@@ -98,25 +132,37 @@ export interface RevokeOptions {
 }
 
 /**
- * The consent operations, made one way (`E`: its errors, `R`: what it needs).
+ * The consent operations, made one way (`W`): each method's error type is that of its operation.
  *
  * @since 0.1.0
  */
-export interface Operations<E, R> {
+export interface Operations<W extends Way> {
   /** `GET /user/verification/status`: the user's meter points and their consent. */
-  readonly status: () => Effect.Effect<UserMeterPointConsentRes, E, R>
+  readonly status: () => Effect.Effect<UserMeterPointConsentRes, ErrorOf<"getUserMeterPointVerificationConsentStatus", W>, NeedsOf<W>>
   /** `GET .../mpxn/{mpxn}/renewal`: the meter point's renewal history. */
-  readonly renewals: (mpxn: string) => Effect.Effect<ConsentRenewalsRes, E, R>
+  readonly renewals: (mpxn: string) => Effect.Effect<ConsentRenewalsRes, ErrorOf<"getMeterPointConsentRenewal", W>, NeedsOf<W>>
   /** `POST .../mpxn/{mpxn}/renewal`: renews consent (the first renewal adds the meter point). */
-  readonly renew: (mpxn: string, options?: RenewOptions) => Effect.Effect<ConsentChangeRes, E, R>
+  readonly renew: (
+    mpxn: string,
+    options?: RenewOptions
+  ) => Effect.Effect<ConsentChangeRes, ErrorOf<"renewMeterPointConsent", W>, NeedsOf<W>>
   /** `GET .../mpxn/{mpxn}/revocation`: the meter point's revocation history. */
-  readonly revocations: (mpxn: string) => Effect.Effect<ConsentRevocationsRes, E, R>
+  readonly revocations: (
+    mpxn: string
+  ) => Effect.Effect<ConsentRevocationsRes, ErrorOf<"getMeterPointConsentRevocation", W>, NeedsOf<W>>
   /** `POST .../mpxn/{mpxn}/revocation`: revokes consent. */
-  readonly revoke: (mpxn: string, options?: RevokeOptions) => Effect.Effect<ConsentChangeRes, E, R>
+  readonly revoke: (
+    mpxn: string,
+    options?: RevokeOptions
+  ) => Effect.Effect<ConsentChangeRes, ErrorOf<"revokeMeterPointConsent", W>, NeedsOf<W>>
   /** `POST .../mpxns/renewal`: renews consent for several meter points (at most 100). */
-  readonly renewAll: (mpxns: ReadonlyArray<string>) => Effect.Effect<ConsentBulkRenewalRes, E, R>
+  readonly renewAll: (
+    mpxns: ReadonlyArray<string>
+  ) => Effect.Effect<ConsentBulkRenewalRes, ErrorOf<"renewMeterPointConsentBulk", W>, NeedsOf<W>>
   /** `POST .../mpxns/revocation`: revokes consent for several meter points (at most 100). */
-  readonly revokeAll: (mpxns: ReadonlyArray<string>) => Effect.Effect<ConsentBulkRevocationRes, E, R>
+  readonly revokeAll: (
+    mpxns: ReadonlyArray<string>
+  ) => Effect.Effect<ConsentBulkRevocationRes, ErrorOf<"renewMeterPointConsentRevokeBulk", W>, NeedsOf<W>>
 }
 
 /**
@@ -126,9 +172,9 @@ export interface Operations<E, R> {
  */
 export interface Service {
   /** As an administrator of the application, for one of its users. */
-  readonly forUser: (userId: string) => Operations<AdminConsentError, AdminAuth>
+  readonly forUser: (userId: string) => Operations<"admin">
   /** As the user of the current `UserSession`. */
-  readonly own: Operations<OwnConsentError, UserSession>
+  readonly own: Operations<"own">
 }
 
 /**
@@ -143,33 +189,24 @@ const BulkInput = Schema.Struct({ mpxns: Schema.Array(Mpxn).pipe(Schema.minItems
 const UserIdInput = Schema.Struct({ userId: UserId })
 
 type ConsentClient = Clients["consentAsUser"]
-type ConsentOp = Extract<
-  OperationId,
-  | "getUserMeterPointVerificationConsentStatus"
-  | "getMeterPointConsentRenewal"
-  | "renewMeterPointConsent"
-  | "getMeterPointConsentRevocation"
-  | "revokeMeterPointConsent"
-  | "renewMeterPointConsentBulk"
-  | "renewMeterPointConsentRevokeBulk"
->
+type ConsentOp = Extract<OperationId, ConsentOperation>
 
-/** Runs one consent call one way. */
-type Runner<E, R> = <A>(
-  operation: ConsentOp,
+/** Runs one consent call one way: its errors are those of its operation, made that way. */
+type Runner<W extends Way> = <Op extends ConsentOp, A>(
+  operation: Op,
   attempt: (client: ConsentClient) => Effect.Effect<A, RawError, SessionToken | Scope.Scope>
-) => Effect.Effect<A, E, R>
+) => Effect.Effect<A, ErrorOf<Op, W>, NeedsOf<W>>
 
 const expectValid = (operation: ConsentOp) => <A extends { readonly valid?: boolean | undefined }>(res: A) =>
   res.valid === false
     ? Effect.fail(new UnexpectedResponseError({ operation, status: 200, problem: "valid: false in a success answer" }))
     : Effect.succeed(res)
 
-const operations = <E, R>(
-  run: Runner<E, R>,
+const operations = <W extends Way>(
+  run: Runner<W>,
   /** A check of what the way was built with (the admin way's user id), as an error of `operation`. */
   before: (operation: ConsentOp) => Effect.Effect<void, InvalidInputError> = () => Effect.void
-): Operations<E | InvalidInputError | UnexpectedResponseError, R> => {
+): Operations<W> => {
   const mpxnOf = (operation: ConsentOp, mpxn: string) =>
     Effect.zipRight(before(operation), Effect.map(decodeInput(operation, MpxnInput, { mpxn }), (i) => i.mpxn))
   const bulkOf = (operation: ConsentOp, mpxns: ReadonlyArray<string>) =>
@@ -208,9 +245,16 @@ const operations = <E, R>(
 
 /** Builds the service from derived clients. */
 const fromClients = (clients: Clients): Service => {
-  const own: Runner<OwnConsentError, UserSession> = (operation, attempt) =>
-    sessionCall(operation, clients, attempt(clients.consentAsUser)) as Effect.Effect<any, OwnConsentError, UserSession>
-  const asAdmin = (userId: UserId): Runner<AdminConsentError, AdminAuth> => (operation, attempt) =>
+  // The calls' errors are mapped by the operation's row (`call`, `sessionCall`); the runners are
+  // generic in the operation, so their results are stated as the operation's type.
+  const own: Runner<"own"> = <Op extends ConsentOp, A>(
+    operation: Op,
+    attempt: (client: ConsentClient) => Effect.Effect<A, RawError, SessionToken | Scope.Scope>
+  ) => sessionCall(operation, clients, attempt(clients.consentAsUser)) as Effect.Effect<A, ErrorOf<Op, "own">, UserSession>
+  const asAdmin = (userId: UserId): Runner<"admin"> => <Op extends ConsentOp, A>(
+    operation: Op,
+    attempt: (client: ConsentClient) => Effect.Effect<A, RawError, SessionToken | Scope.Scope>
+  ) =>
     // The derived client of the admin way needs `AdminAuth` and the `userId` instead of a token;
     // otherwise both ways are the same client of the same group.
     call(operation, clients, attempt(clients.consentAsAdmin as unknown as ConsentClient)).pipe(
@@ -221,7 +265,7 @@ const fromClients = (clients: Clients): Service => {
         (e): e is TokenRejectedError => e._tag === "TokenRejectedError",
         (e) => Effect.fail(new AccessDeniedError({ operation: e.operation, ...(e.detail === undefined ? {} : { serverMessage: e.detail }) }))
       )
-    ) as unknown as Effect.Effect<any, AdminConsentError, AdminAuth>
+    ) as unknown as Effect.Effect<A, ErrorOf<Op, "admin">, AdminAuth>
   return {
     own: operations(own),
     forUser: (userId) => {

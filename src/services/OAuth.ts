@@ -22,13 +22,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
-  type AccessDeniedError,
-  type BadRequestError,
-  type CallError,
-  type CodeRejectedError,
-  type InvalidCredentialsError,
-  type InvalidInputError,
-  type TokenRejectedError,
   UnexpectedResponseError
 } from "../schema/GlowmarktError.js"
 import { AccountId, ApplicationId } from "../schema/Identifiers.js"
@@ -36,6 +29,7 @@ import { type OAuthValidAccessTokenRes, OAuthTokenReq } from "../schema/OAuthMod
 import { LoginInput } from "./Auth.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
+import type { OperationError } from "./internal/edge.js"
 import { type Clients, ClientsService, clientsLayer, makeClients, OAuthAccessToken } from "./internal/client.js"
 import { decodeInput, orConfigured } from "./internal/input.js"
 import { loginPayload } from "./internal/login.js"
@@ -112,7 +106,7 @@ export interface OAuthTokens {
  * @category errors
  * @since 0.1.0
  */
-export type AuthorizeError = InvalidInputError | InvalidCredentialsError | BadRequestError | CallError
+export type AuthorizeError = OperationError<"generateOAuthorizationCode">
 /**
  * What `exchange` and `refresh` can fail with: the code or refresh token was refused
  * (`CodeRejectedError`: `expired`, or `noPendingCode` when used up or unknown), another 400,
@@ -121,14 +115,14 @@ export type AuthorizeError = InvalidInputError | InvalidCredentialsError | BadRe
  * @category errors
  * @since 0.1.0
  */
-export type ExchangeError = InvalidInputError | CodeRejectedError | BadRequestError | AccessDeniedError | CallError
+export type ExchangeError = OperationError<"exchangeAuthorizationCodeWithAccess">
 /**
  * What `validate` can fail with: the access token was refused.
  *
  * @category errors
  * @since 0.1.0
  */
-export type ValidateError = InvalidInputError | BadRequestError | TokenRejectedError | CallError
+export type ValidateError = OperationError<"validateOAuthAccessToken">
 
 /**
  * The OAuth calls.

@@ -12,27 +12,23 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import {
-  type BadRequestError,
-  type CallError,
-  type InvalidInputError,
-  type TokenRejectedError,
-  UnexpectedResponseError
-} from "../schema/GlowmarktError.js"
+import { UnexpectedResponseError } from "../schema/GlowmarktError.js"
 import { type TokenDocument, TokenId } from "../schema/OAuthModels.js"
 import { type Clients, ClientsService, clientsLayer, makeClients } from "./internal/client.js"
+import type { OperationError } from "./internal/edge.js"
 import { decodeInput } from "./internal/input.js"
 import { sessionCall } from "./internal/session.js"
 import type { SessionError, UserSession } from "./Session.js"
 
 /**
- * What the token calls can fail with: a refused value (400: an id that is not one of the
- * user's tokens), the user's token was refused, the session got no token.
+ * What the token calls can fail with (each method: its operation's errors, and the session's):
+ * a refused value (400: an id that is not one of the user's tokens), the user's token was
+ * refused, the session got no token.
  *
  * @category errors
  * @since 0.1.0
  */
-export type TokensError = InvalidInputError | BadRequestError | TokenRejectedError | SessionError | CallError
+export type TokensError = OperationError<"getTokenOfUser" | "deleteTokenById"> | SessionError
 
 /**
  * The user's tokens.
@@ -41,9 +37,9 @@ export type TokensError = InvalidInputError | BadRequestError | TokenRejectedErr
  */
 export interface Service {
   /** `GET /auth/token` (getTokenOfUser): the user's tokens that are still valid (never the tokens themselves). */
-  readonly list: () => Effect.Effect<ReadonlyArray<TokenDocument>, TokensError, UserSession>
+  readonly list: () => Effect.Effect<ReadonlyArray<TokenDocument>, OperationError<"getTokenOfUser"> | SessionError, UserSession>
   /** `DELETE /auth/token/{tokenId}` (deleteTokenById): revokes one; revoking it again succeeds. */
-  readonly revoke: (tokenId: string) => Effect.Effect<void, TokensError, UserSession>
+  readonly revoke: (tokenId: string) => Effect.Effect<void, OperationError<"deleteTokenById"> | SessionError, UserSession>
 }
 
 /**

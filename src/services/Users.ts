@@ -25,19 +25,8 @@ import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
-  type AccessDeniedError,
-  type AlreadyVerifiedError,
-  type BadRequestError,
-  type CallError,
-  type CodeRejectedError,
-  type InvalidCredentialsError,
-  type InvalidInputError,
-  type NotFoundError,
   type Operation,
-  type TokenRejectedError,
   UnexpectedResponseError,
-  type UnknownUserError,
-  type UsernameTakenError
 } from "../schema/GlowmarktError.js"
 import {
   ApplicationId,
@@ -65,6 +54,7 @@ import {
 import type { AdminAuth } from "./Credentials.js"
 import type { Settings } from "./GlowmarktConfig.js"
 import { call } from "./internal/call.js"
+import type { OperationError } from "./internal/edge.js"
 import { decodeInput, orConfigured, withCheckedAdmin } from "./internal/input.js"
 import { type Clients, ClientsService, clientsLayer, makeClients } from "./internal/client.js"
 import { sessionCall } from "./internal/session.js"
@@ -171,7 +161,8 @@ export interface ChangeUsernameInput {
 const UserIdInput = Schema.Struct({ userId: UserId })
 
 // ---------------------------------------------------------------------------------------------
-// Error unions, per operation
+// Error unions, per operation: each is its operation's (`OperationError`: the declared statuses
+// and the operation's row in the replay and error table), so a change of either changes it.
 
 /**
  * What `register` can fail with: the username is taken (`UsernameTakenError`), another 400,
@@ -180,7 +171,7 @@ const UserIdInput = Schema.Struct({ userId: UserId })
  * @category errors
  * @since 0.1.0
  */
-export type RegisterError = InvalidInputError | UsernameTakenError | BadRequestError | AccessDeniedError | CallError
+export type RegisterError = OperationError<"addUser">
 /**
  * What `requestVerificationCode` can fail with: the user is active already, or the username and
  * password were refused.
@@ -188,12 +179,7 @@ export type RegisterError = InvalidInputError | UsernameTakenError | BadRequestE
  * @category errors
  * @since 0.1.0
  */
-export type RequestVerificationCodeError =
-  | InvalidInputError
-  | AlreadyVerifiedError
-  | BadRequestError
-  | InvalidCredentialsError
-  | CallError
+export type RequestVerificationCodeError = OperationError<"generateUserVerificationToken">
 /**
  * What `verify` can fail with: the code was refused (`CodeRejectedError`, with why), the user is
  * active already, or the username and password were refused.
@@ -201,45 +187,28 @@ export type RequestVerificationCodeError =
  * @category errors
  * @since 0.1.0
  */
-export type VerifyError =
-  | InvalidInputError
-  | CodeRejectedError
-  | AlreadyVerifiedError
-  | BadRequestError
-  | InvalidCredentialsError
-  | CallError
+export type VerifyError = OperationError<"verifyUser">
 /**
  * What `requestPasswordReset` can fail with: nobody has the username.
  *
  * @category errors
  * @since 0.1.0
  */
-export type RequestPasswordResetError =
-  | InvalidInputError
-  | UnknownUserError
-  | BadRequestError
-  | AccessDeniedError
-  | CallError
+export type RequestPasswordResetError = OperationError<"generateUserPasswordResetToken">
 /**
  * What `resetPassword` can fail with: the code was refused, or nobody has the username.
  *
  * @category errors
  * @since 0.1.0
  */
-export type ResetPasswordError =
-  | InvalidInputError
-  | CodeRejectedError
-  | UnknownUserError
-  | BadRequestError
-  | AccessDeniedError
-  | CallError
+export type ResetPasswordError = OperationError<"resetPasswordUser">
 /**
  * What `create` can fail with: the username is taken, the admin credential was refused.
  *
  * @category errors
  * @since 0.1.0
  */
-export type CreateError = InvalidInputError | UsernameTakenError | BadRequestError | AccessDeniedError | CallError
+export type CreateError = OperationError<"createUser">
 /**
  * What the admin look-ups and `delete` can fail with: no such user in the credential's
  * application, the credential was refused.
@@ -247,7 +216,7 @@ export type CreateError = InvalidInputError | UsernameTakenError | BadRequestErr
  * @category errors
  * @since 0.1.0
  */
-export type LookupError = InvalidInputError | AccessDeniedError | NotFoundError | CallError
+export type LookupError = OperationError<"getUserbyUsername" | "getUserbyId" | "deleteUserbyId">
 /**
  * What `changeUsername` can fail with: the new username is taken, the user's token was refused
  * (after the session logged in again, when it could), or the session could not get a token.
@@ -255,13 +224,7 @@ export type LookupError = InvalidInputError | AccessDeniedError | NotFoundError 
  * @category errors
  * @since 0.1.0
  */
-export type ChangeUsernameError =
-  | InvalidInputError
-  | UsernameTakenError
-  | BadRequestError
-  | TokenRejectedError
-  | SessionError
-  | CallError
+export type ChangeUsernameError = OperationError<"updateUsernameUserId"> | SessionError
 
 // ---------------------------------------------------------------------------------------------
 // The service
@@ -286,11 +249,11 @@ export interface Service {
   /** `POST /user` (createUser, admin): creates an active user, no verification. */
   readonly create: (input: CreateInput) => Effect.Effect<CreateUserRes, CreateError, AdminAuth>
   /** `GET /user?username=` (getUserbyUsername, admin). */
-  readonly getByUsername: (username: string) => Effect.Effect<AddUserRes, LookupError, AdminAuth>
+  readonly getByUsername: (username: string) => Effect.Effect<AddUserRes, OperationError<"getUserbyUsername">, AdminAuth>
   /** `GET /user/{userId}` (getUserbyId, admin). */
-  readonly getById: (userId: string) => Effect.Effect<AddUserRes, LookupError, AdminAuth>
+  readonly getById: (userId: string) => Effect.Effect<AddUserRes, OperationError<"getUserbyId">, AdminAuth>
   /** `DELETE /user/{userId}` (deleteUserbyId, admin): deletes the user and all their accounts. */
-  readonly delete: (userId: string) => Effect.Effect<void, LookupError, AdminAuth>
+  readonly delete: (userId: string) => Effect.Effect<void, OperationError<"deleteUserbyId">, AdminAuth>
   /** `PUT /user/{userId}/username` (updateUsernameUserId): as the user, with their session. */
   readonly changeUsername: (input: ChangeUsernameInput) => Effect.Effect<void, ChangeUsernameError, UserSession>
 }

@@ -11,7 +11,7 @@
  *
  * Outside `/api/v0-1` the server answers control routes: `/_simulator/info`, `/_simulator/inbox/{email}`
  * (and `/next?wait=ms`), `/_simulator/counters`, `/_simulator/faults`, `/_simulator/requests`,
- * `/_simulator/users`, only for requests whose `Host` is the address served (no DNS rebinding).
+ * `/_simulator/users`, `/_simulator/accounts`, `/_simulator/tokens`, only for requests whose `Host` is the address served (no DNS rebinding).
  * It is as strict as the spec, no stricter: one security rule from the spec's alternatives for
  * every operation, a 100 KiB body limit (413), JSON bodies only with a JSON content type (415),
  * 405 for an unknown method, JSON 404s. See `docs/SIMULATOR.md` and the README for every
@@ -146,6 +146,40 @@ export interface UserSnapshot {
 }
 
 /**
+ * An account as the simulator holds it, live or removed (and how: `DELETE /account/{id}`, or
+ * with its user).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface AccountSnapshot {
+  readonly accountId: string
+  readonly userId: string
+  readonly applicationId: string
+  readonly active: boolean
+  readonly removedBy: "deleteAccount" | "userDeleted" | undefined
+}
+
+/**
+ * A token the simulator issued (never the token itself), with whether it is still valid and,
+ * if it was revoked, what revoked it first: `DELETE /auth/deleteToken`, `DELETE
+ * /auth/token/{id}`, a password reset, the delete of its account or of its user.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface TokenSnapshot {
+  readonly tokenId: string
+  readonly userId: string
+  readonly accountId: string | undefined
+  readonly framework: "jwt" | "oauth"
+  readonly expiresAt: Date
+  /** Neither revoked nor expired, and its user still there. */
+  readonly live: boolean
+  readonly endedBy: "deleteToken" | "deleteTokenById" | "passwordReset" | "accountDeleted" | "userDeleted" | undefined
+}
+
+/**
  * The running simulator.
  *
  * @category models
@@ -168,6 +202,10 @@ export interface SimulatorService {
   readonly users: Effect.Effect<ReadonlyArray<UserSnapshot>>
   /** One user of the demo directory by username (trimmed, lowercase). */
   readonly user: (username: string) => Effect.Effect<Option.Option<UserSnapshot>>
+  /** Every account, live and removed, of every user (removed users' included). */
+  readonly accounts: Effect.Effect<ReadonlyArray<AccountSnapshot>>
+  /** Every token issued, of every user (removed users' included), oldest first. */
+  readonly tokens: Effect.Effect<ReadonlyArray<TokenSnapshot>>
 }
 
 /**
@@ -334,6 +372,25 @@ export const make = (
       requests: Effect.sync(() => recorder.requests()),
       clearRequests: Effect.sync(() => recorder.clearRequests()),
       users: Effect.map(clock.currentTimeMillis, (now) => state.listUsers().map(snapshot(state, now))),
+      accounts: Effect.sync(() =>
+        state.listAllAccounts().map(({ accountId, active, applicationId, removedBy, userId }) => ({
+          accountId,
+          userId,
+          applicationId,
+          active,
+          removedBy
+        }))
+      ),
+      tokens: Effect.map(clock.currentTimeMillis, (now) =>
+        state.listAllTokens().map((t) => ({
+          tokenId: t.tokenId,
+          userId: t.userId,
+          accountId: t.accountId,
+          framework: t.framework,
+          expiresAt: new Date(t.expiresAt),
+          live: !t.revoked && t.expiresAt > now && (state.userById(t.userId) !== undefined || t.userId === state.seed.developerUserId),
+          endedBy: t.endedBy
+        }))),
       user: (username) =>
         Effect.map(clock.currentTimeMillis, (now) => {
           const wanted = username.trim().toLowerCase()
@@ -544,6 +601,28 @@ export const requests: Effect.Effect<ReadonlyArray<RequestLogEntry>, never, Simu
 export const users: Effect.Effect<ReadonlyArray<UserSnapshot>, never, Simulator> = Effect.flatMap(
   Simulator,
   (s) => s.users
+)
+
+/**
+ * Every account of the simulator in context, live and removed.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const accounts: Effect.Effect<ReadonlyArray<AccountSnapshot>, never, Simulator> = Effect.flatMap(
+  Simulator,
+  (s) => s.accounts
+)
+
+/**
+ * Every token the simulator in context issued, with how each ended.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const tokens: Effect.Effect<ReadonlyArray<TokenSnapshot>, never, Simulator> = Effect.flatMap(
+  Simulator,
+  (s) => s.tokens
 )
 
 /**

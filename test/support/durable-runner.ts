@@ -23,10 +23,11 @@ import * as DurableEngine from "../../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../../src/durable/DurableOnboarding.js"
 import * as Auth from "../../src/services/Auth.js"
 import * as Consent from "../../src/services/Consent.js"
+import * as Accounts from "../../src/services/Accounts.js"
 import * as OAuth from "../../src/services/OAuth.js"
-import * as Tokens from "../../src/services/Tokens.js"
 import * as Glowmarkt from "../../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../../src/services/GlowmarktConfig.js"
+import * as Tokens from "../../src/services/Tokens.js"
 import * as Users from "../../src/services/Users.js"
 
 interface Options {
@@ -48,7 +49,7 @@ const emit = (event: Record<string, unknown>) => process.stdout.write(JSON.strin
 
 /** The User API, reporting each call on stdout before making it. */
 const ReportingUsers = Layer.effectContext(
-  Effect.map(Effect.all([Users.Users, Auth.Auth, Consent.Consent, OAuth.OAuth, Tokens.Tokens]), ([users, auth, consent, oauth, tokens]) => {
+  Effect.map(Effect.all([Users.Users, Auth.Auth, Consent.Consent, Accounts.Accounts, OAuth.OAuth, Tokens.Tokens]), ([users, auth, consent, accounts, oauth, tokens]) => {
     const report = <I extends { readonly username: string }, A, E>(op: string, f: (i: I) => Effect.Effect<A, E>) => (i: I) =>
       Effect.zipRight(Effect.sync(() => emit({ event: "call", op, username: i.username })), f(i))
     const reporting: Users.Service = {
@@ -62,6 +63,7 @@ const ReportingUsers = Layer.effectContext(
     return Context.make(Users.Users, reporting).pipe(
       Context.add(Auth.Auth, auth),
       Context.add(Consent.Consent, consent),
+      Context.add(Accounts.Accounts, accounts),
       Context.add(OAuth.OAuth, oauth),
       Context.add(Tokens.Tokens, tokens)
     )

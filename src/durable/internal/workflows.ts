@@ -18,6 +18,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { type GlowmarktError, GlowmarktErrorSchema, InvalidConfigError } from "../../schema/GlowmarktError.js"
 import type { Auth } from "../../services/Auth.js"
+import type { Accounts } from "../../services/Accounts.js"
 import type { Consent } from "../../services/Consent.js"
 import { AdminAuth } from "../../services/Credentials.js"
 import type { GlowmarktConfig } from "../../services/GlowmarktConfig.js"
@@ -93,15 +94,24 @@ export const Household = Workflow.make({
   idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
 })
 
-/** What an offboarding runs with (no secret: the administrator credential is the host's). */
+/**
+ * What an offboarding runs with. The administrator credential is the host's, never stored; the
+ * user's own credentials, when given (to revoke their tokens), are stored with the password
+ * sealed.
+ */
 export const OffboardPayload = Schema.Struct({
   userId: Schema.String,
   rounds: Schema.Number,
   /** Part of the idempotency key: a new nonce starts a new run for the same user. */
-  nonce: Schema.String
+  nonce: Schema.String,
+  credentials: Schema.optional(Schema.Struct({
+    username: Schema.String,
+    applicationId: Schema.optional(Schema.String),
+    sealedPassword: SealedSecret
+  }))
 })
 
-/** revoke every consent -> delete the user, keyed by user id + nonce. */
+/** revoke every consent -> the tokens -> the accounts -> delete the user, keyed by user id + nonce. */
 export const Offboard = Workflow.make({
   name: "GlowmarktOffboard",
   payload: OffboardPayload,
@@ -248,6 +258,8 @@ export const oauthConnect = (p: typeof OAuthConnectPayload.Type) =>
     })
     return { connected, sealedTokens: sealTokens(secrets, tokens) }
   })
+/** What the offboarding workflow's body needs. */
+type OffboardContext = DurableContext | Exclude<Flows.OffboardStepContext, AdminAuth> | FlowSecrets
 
 /** The policy of a flow that waits for no code (its engine's `awaitCode` is never called). */
 const noCodes: CodePolicy = { codeTimeoutMillis: 1, maxCodes: 1, maxWrongCodes: 1 }
@@ -259,8 +271,8 @@ const noCodes: CodePolicy = { codeTimeoutMillis: 1, maxCodes: 1, maxWrongCodes: 
  */
 export const offboard = (
   p: typeof OffboardPayload.Type
-): Effect.Effect<Flows.OffboardReport, GlowmarktError, DurableContext | Users.Users | Consent> =>
-  Effect.flatMap(Effect.serviceOption(AdminAuth), (admin): Effect.Effect<Flows.OffboardReport, GlowmarktError, DurableContext | Users.Users | Consent> =>
+): Effect.Effect<Flows.OffboardReport, GlowmarktError, OffboardContext> =>
+  Effect.flatMap(Effect.serviceOption(AdminAuth), (admin): Effect.Effect<Flows.OffboardReport, GlowmarktError, OffboardContext> =>
     Option.match(admin, {
       onNone: () =>
         Effect.fail(
@@ -268,13 +280,18 @@ export const offboard = (
         ),
       onSome: (credential) => {
         const engine = durable<Exclude<Flows.OffboardStepContext, AdminAuth>>(noCodes)
-        return Flows.offboard(
-          {
-            step: (name, success, effect) => engine.step(name, success, Effect.provideService(effect, AdminAuth, credential))
-          },
-          p.userId,
-          p.rounds
-        )
+        const steps: Pick<Flows.Engine<OffboardContext, Flows.OffboardStepContext>, "step"> = {
+          step: (name, success, effect) => engine.step(name, success, Effect.provideService(effect, AdminAuth, credential))
+        }
+        const c = p.credentials
+        return c === undefined
+          ? Flows.offboard(steps, { userId: p.userId, rounds: p.rounds })
+          : Effect.flatMap(unseal(c.sealedPassword), (password) =>
+            Flows.offboard(steps, {
+              userId: p.userId,
+              rounds: p.rounds,
+              credentials: { username: c.username, password, applicationId: c.applicationId }
+            }))
       }
     }))
 
@@ -282,7 +299,7 @@ export const offboard = (
 export const layerWorkflows: Layer.Layer<
   never,
   never,
-  WorkflowEngine | Users.Users | Auth | Consent | GlowmarktConfig | OAuth | Tokens | FlowSecrets
+  WorkflowEngine | Users.Users | Auth | Consent | Accounts | OAuth | Tokens | GlowmarktConfig | FlowSecrets
 > = Layer.mergeAll(
   RegisterAndVerify.toLayer(registerAndVerify),
   ResetPassword.toLayer(resetPassword),

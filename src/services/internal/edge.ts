@@ -8,7 +8,10 @@
  * @internal
  */
 import * as Headers from "@effect/platform/Headers"
+import type * as HttpApi from "@effect/platform/HttpApi"
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiError from "@effect/platform/HttpApiError"
+import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -30,7 +33,7 @@ import {
   UnexpectedResponseError,
   UnexpectedStatusError
 } from "../../schema/GlowmarktError.js"
-import type { OperationId } from "../../schema/GlowmarktApi.js"
+import type { GlowmarktApi, OperationId } from "../../schema/GlowmarktApi.js"
 import { WireAccessDenied, WireBadRequest, WireInternalServerError, WireNotFound } from "../../schema/WireErrors.js"
 import { classifyBadRequest } from "./classify.js"
 import type { Deadline } from "./deadlines.js"
@@ -59,6 +62,21 @@ export type Mapped<Op extends OperationId, E> =
   | (E extends WireNotFound ? NotFoundError : never)
   | InvalidInputError
   | CallError
+
+/** Every endpoint of the declaration. */
+type Endpoints = typeof GlowmarktApi extends HttpApi.HttpApi<infer _Id, infer Groups, infer _E, infer _R>
+  ? HttpApiGroup.HttpApiGroup.Endpoints<Groups>
+  : never
+
+/** The wire errors the declaration lists for operation `Op` (its declared statuses). */
+export type WireErrorOf<Op extends OperationId> = HttpApiEndpoint.HttpApiEndpoint.ErrorWithName<Endpoints, Op>
+
+/**
+ * What operation `Op` can fail with, read off the declaration (its statuses) and the operation's
+ * row in `operations.ts` (what its 400 and 401 mean): the error channel of a method that makes
+ * that call. A change of either changes the type. For a union of operations, the union of theirs.
+ */
+export type OperationError<Op extends OperationId> = Op extends OperationId ? Mapped<Op, WireErrorOf<Op>> : never
 
 /** What one attempt of any operation can fail with. */
 export type AttemptError = Mapped<OperationId, RawError>

@@ -207,6 +207,8 @@ const controlApp = (service: SimulatorService, faults: FaultEngine) =>
       Effect.as(service.clearRequests, HttpServerResponse.unsafeJson({ valid: true }))
     ),
     HttpRouter.get("/_simulator/users", Effect.map(service.users, (u) => HttpServerResponse.unsafeJson(u))),
+    HttpRouter.get("/_simulator/accounts", Effect.map(service.accounts, (a) => HttpServerResponse.unsafeJson(a))),
+    HttpRouter.get("/_simulator/tokens", Effect.map(service.tokens, (t) => HttpServerResponse.unsafeJson(t))),
     HttpRouter.get("/_simulator/faults", Effect.sync(() => HttpServerResponse.unsafeJson(faults.current))),
     HttpRouter.put(
       "/_simulator/faults",

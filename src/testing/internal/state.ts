@@ -101,15 +101,28 @@ export interface CheckedToken {
   readonly developer: boolean
 }
 
+/** How a token stopped being valid before it expired. @internal */
+export type TokenEnd = "deleteToken" | "deleteTokenById" | "passwordReset" | "accountDeleted" | "userDeleted"
+
 /** An issued token, as the token list shows it. @internal */
 export interface TokenEntry {
   readonly userId: string
   revoked: boolean
+  /** What revoked it first (for the admin view). */
+  endedBy?: TokenEnd | undefined
   readonly createdAt: number
   readonly expiresAt: number
   readonly framework: "jwt" | "oauth"
   readonly grantType: string
   readonly accountId?: string | undefined
+}
+
+/** An account that was removed, and how. @internal */
+export interface AccountRemoval {
+  readonly accountId: string
+  readonly userId: string
+  readonly applicationId: string
+  readonly removedBy: "deleteAccount" | "userDeleted"
 }
 
 /** What an account keeps besides its link: a name, push tokens, profiles, a session. @internal */
@@ -191,6 +204,12 @@ const parseBasic = (authorization: string | undefined): { readonly keyId: string
 const loginDenied = () => new WireAccessDenied({ message: undefined })
 const bad = (message: string) => new WireBadRequest({ message })
 
+/** Revokes a token, remembering what revoked it first. */
+const end = (entry: TokenEntry, by: TokenEnd) => {
+  if (!entry.revoked) entry.endedBy = by
+  entry.revoked = true
+}
+
 const hashPassword = (userId: string, password: string) =>
   createHash("sha256").update(`${userId}\u0000${password}`).digest("hex")
 
@@ -209,6 +228,14 @@ export class UserSystem {
   private readonly accountsById = new Map<string, AccountRecord>()
   /** Accounts deleted by id, so that deleting one again answers as the first time did. */
   private readonly deletedAccounts = new Map<string, { readonly applicationId: string; readonly userId: string }>()
+  /**
+   * The applications a user had an account in that was deleted (`DELETE /account/{id}`): the
+   * user is still in the directory, and an administrator of the application can still look them
+   * up, act on their consent and delete them (an erasure removes the accounts first).
+   */
+  private readonly formerApplications = new Map<string, Set<string>>()
+  /** Every account that was removed, and how (for the admin view). */
+  private readonly removedAccounts = new Map<string, AccountRemoval>()
   private readonly accountData = new Map<string, AccountData>()
   private readonly oauthCodes = new Map<string, OAuthCode>()
   private readonly refreshTokens = new Map<string, RefreshToken>()
@@ -450,7 +477,35 @@ export class UserSystem {
   }
 
   private revokeAll(userId: string) {
-    for (const entry of this.tokens.values()) if (entry.userId === userId) entry.revoked = true
+    for (const entry of this.tokens.values()) if (entry.userId === userId) end(entry, "passwordReset")
+  }
+
+  /**
+   * Whether an administrator of `applicationId` may act on `userId`: the user has an account
+   * there, or had one that was deleted (and the user is still in the directory).
+   */
+  private memberOf(userId: string, applicationId: string): boolean {
+    return this.accountOf(userId, applicationId) !== undefined ||
+      (this.users.has(userId) && (this.formerApplications.get(userId)?.has(applicationId) ?? false))
+  }
+
+  /** Every token ever issued, with how it ended (for the admin view). */
+  listAllTokens(): ReadonlyArray<TokenEntry & { readonly tokenId: string }> {
+    return Array.from(this.tokens, ([tokenId, entry]) => ({ tokenId, ...entry }))
+  }
+
+  /** Every account, live and removed (for the admin view). */
+  listAllAccounts(): ReadonlyArray<AccountRecord & { readonly removedBy: AccountRemoval["removedBy"] | undefined }> {
+    return [
+      ...Array.from(this.accountsById.values(), (a) => ({ ...a, removedBy: undefined })),
+      ...Array.from(this.removedAccounts.values(), (r) => ({
+        accountId: r.accountId,
+        userId: r.userId,
+        applicationId: r.applicationId,
+        active: false,
+        removedBy: r.removedBy
+      }))
+    ]
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -477,7 +532,7 @@ export class UserSystem {
   /** `DELETE /auth/deleteToken`. */
   revoke(claims: Jwt.Claims): void {
     const entry = this.tokens.get(claims.jti)
-    if (entry !== undefined) entry.revoked = true
+    if (entry !== undefined) end(entry, "deleteToken")
   }
 
   /** `PUT /user/{userId}/username`, once the caller has shown that user's token. */
@@ -571,7 +626,7 @@ export class UserSystem {
   /** A user with an account in the application, by id. */
   getUser(applicationId: string, userId: string): Either.Either<UserView, WireNotFound> {
     const user = this.users.get(userId)
-    if (user === undefined || this.accountOf(userId, applicationId) === undefined) {
+    if (user === undefined || !this.memberOf(userId, applicationId)) {
       return Either.left(new WireNotFound({ message: messages.notFound }))
     }
     return Either.right(this.view(user))
@@ -580,7 +635,7 @@ export class UserSystem {
   /** A user with an account in the application, by username. */
   findUser(applicationId: string, username: string): Either.Either<UserView, WireNotFound> {
     const user = this.userInApplication(applicationId, username)
-    if (user === undefined || this.accountOf(user.userId, applicationId) === undefined) {
+    if (user === undefined || !this.memberOf(user.userId, applicationId)) {
       return Either.left(new WireNotFound({ message: messages.notFound }))
     }
     return Either.right(this.view(user))
@@ -588,7 +643,8 @@ export class UserSystem {
 
   /**
    * Deletes a user, all its accounts and tokens, and its pending codes; answers the addresses
-   * its codes went to, whose unread messages the caller voids in the inbox.
+   * its codes went to, whose unread messages the caller voids in the inbox. The tokens' entries
+   * stay, revoked (`userDeleted`), for the admin view: none of them is valid any more.
    */
   deleteUser(applicationId: string, userId: string): Either.Either<ReadonlyArray<string>, WireNotFound> {
     return Either.map(this.getUser(applicationId, userId), ({ user }) => {
@@ -597,9 +653,11 @@ export class UserSystem {
       for (const account of this.accountsByUser.get(userId) ?? []) {
         this.accountsById.delete(account.accountId)
         this.accountData.delete(account.accountId)
+        this.removedAccounts.set(account.accountId, { ...account, removedBy: "userDeleted" })
       }
       this.accountsByUser.delete(userId)
-      for (const [jti, entry] of this.tokens) if (entry.userId === userId) this.tokens.delete(jti)
+      this.formerApplications.delete(userId)
+      for (const entry of this.tokens.values()) if (entry.userId === userId) end(entry, "userDeleted")
       for (const [code, entry] of this.oauthCodes) if (entry.userId === userId) this.oauthCodes.delete(code)
       for (const [token, entry] of this.refreshTokens) if (entry.userId === userId) this.refreshTokens.delete(token)
       this.consents.delete(userId)
@@ -695,8 +753,12 @@ export class UserSystem {
     this.accountsById.delete(accountId)
     this.accountData.delete(accountId)
     this.deletedAccounts.set(accountId, { applicationId, userId: account.userId })
+    this.removedAccounts.set(accountId, { accountId, userId: account.userId, applicationId, removedBy: "deleteAccount" })
+    let former = this.formerApplications.get(account.userId)
+    if (former === undefined) this.formerApplications.set(account.userId, former = new Set())
+    former.add(applicationId)
     for (const entry of this.tokens.values()) {
-      if (entry.userId === account.userId && entry.accountId === accountId) entry.revoked = true
+      if (entry.userId === account.userId && entry.accountId === accountId) end(entry, "accountDeleted")
     }
     return Either.right({ userId: account.userId })
   }
@@ -753,7 +815,7 @@ export class UserSystem {
   revokeToken(userId: string, tokenId: string): Either.Either<void, WireBadRequest> {
     const entry = this.tokens.get(tokenId)
     if (entry === undefined || entry.userId !== userId) return Either.left(bad(messages.incorrectElements))
-    entry.revoked = true
+    end(entry, "deleteTokenById")
     return Either.void
   }
 
@@ -826,9 +888,9 @@ export class UserSystem {
   // ---------------------------------------------------------------------------------------------
   // meter point consent
 
-  /** Whether an admin of `applicationId` may act for `userId` (the user has an account there). */
+  /** Whether an admin of `applicationId` may act for `userId` (an account there, now or deleted). */
   userInApp(applicationId: string, userId: string): boolean {
-    return this.accountOf(userId, applicationId) !== undefined
+    return this.memberOf(userId, applicationId)
   }
 
   /** The user's meter points, in the order they were first consented. */

@@ -15,18 +15,20 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
   type GlowmarktError,
+  InvalidInputError,
   mayHaveActed,
   surelyNotActed,
   UnexpectedResponseError,
   UsernameTakenError
 } from "../../schema/GlowmarktError.js"
 import { AccountId } from "../../schema/Identifiers.js"
+import * as Accounts from "../../services/Accounts.js"
 import { Auth, type LoginError } from "../../services/Auth.js"
 import * as Consent from "../../services/Consent.js"
 import { AdminAuth } from "../../services/Credentials.js"
 import type { GlowmarktConfig } from "../../services/GlowmarktConfig.js"
 import * as OAuth from "../../services/OAuth.js"
-import { type UserSession, withSession } from "../../services/Session.js"
+import { UserSession, withSession } from "../../services/Session.js"
 import * as Tokens from "../../services/Tokens.js"
 import * as Users from "../../services/Users.js"
 import type { CodePolicy } from "../CodePolicy.js"
@@ -814,10 +816,21 @@ export const connectOAuth = <R>(
   })
 
 // ---------------------------------------------------------------------------------------------
-// offboarding: revoke every consent, delete the user
+// offboarding: revoke every consent, revoke the tokens, remove the accounts, delete the user
 
-/** What a step of offboarding may need: the user calls and consent, as an administrator. */
-export type OffboardStepContext = Users.Users | Consent.Consent | AdminAuth
+/**
+ * What a step of offboarding may need: the user calls, consent and accounts as an
+ * administrator; the token calls (and a session's login) as the user, when their credentials
+ * were given.
+ */
+export type OffboardStepContext =
+  | Users.Users
+  | Consent.Consent
+  | Accounts.Accounts
+  | Tokens.Tokens
+  | Auth
+  | GlowmarktConfig
+  | AdminAuth
 
 /** What one meter point's consent went through in an offboarding. */
 export const OffboardMeterPoint = Schema.Struct({
@@ -825,11 +838,23 @@ export const OffboardMeterPoint = Schema.Struct({
   outcome: Schema.Literal("revoked", "alreadyRevoked")
 })
 
+/**
+ * How the user's tokens ended in one offboarding (see `Offboarding.OffboardReport`):
+ *
+ * - `revokedById`: listed with the user's own credentials, each revoked by id (`tokensRevoked`);
+ * - `endedWithAccounts`: not listed (no credentials, or no account left to log in with): each
+ *   ended with its account's removal, and none of the user's is accepted once the user is deleted;
+ * - `untouched`: the user was not there; nothing done.
+ */
+export const OffboardTokens = Schema.Literal("revokedById", "endedWithAccounts", "untouched")
+
 /** What one offboarding did (see `Offboarding.OffboardReport`). */
 export const OffboardReport = Schema.Struct({
   userId: Schema.String,
   found: Schema.Boolean,
   meterPoints: Schema.Array(OffboardMeterPoint),
+  tokens: OffboardTokens,
+  tokensRevoked: Schema.Array(Schema.String),
   accountsRemoved: Schema.Array(AccountId),
   userDeleted: Schema.Boolean,
   revocationRequests: Schema.Number
@@ -838,6 +863,23 @@ export type OffboardReport = typeof OffboardReport.Type
 
 /** What offboarding can fail with. */
 export type OffboardError = Exclude<GlowmarktError, { readonly _tag: "InvalidConfigError" }>
+
+/** The user's own credentials, for the calls only the user can make (their tokens). */
+export interface OffboardCredentials {
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+  /** Defaults to the configured one. */
+  readonly applicationId?: string | undefined
+}
+
+/** What an offboarding runs with. */
+export interface OffboardInput {
+  readonly userId: string
+  /** Revocation rounds at most (a whole number from 1 to 20). */
+  readonly rounds: number
+  /** The user's own credentials (an erasure the user asked for): their tokens are revoked by id. */
+  readonly credentials?: OffboardCredentials | undefined
+}
 
 const ConsentView = Schema.Struct({ all: Schema.Array(Schema.String), holding: Schema.Array(Schema.String) })
 
@@ -848,19 +890,31 @@ const chunks = <A>(all: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>>
 }
 
 /**
- * The offboarding flow (needs only steps, no codes): look the user up; read the consent status,
- * revoke what holds, read again, for at most `rounds` rounds; delete the user; confirm with a
- * look-up. Each read is tried up to `stepAttempts` times; a revocation whose answer was lost is
- * settled by the next status read, a delete whose answer was lost by the look-up.
+ * The offboarding flow (needs only steps, no codes):
+ *
+ * 1. look the user up (their accounts);
+ * 2. with the user's credentials, list their tokens (which also proves the credentials are
+ *    this user's, before anything is changed);
+ * 3. read the consent status, revoke what holds, read again, for at most `rounds` rounds;
+ * 4. revoke each listed token by id, then the session's own token;
+ * 5. remove each of the user's accounts in the credential's application (an account the
+ *    credential cannot see is another application's: the user's delete removes it);
+ * 6. delete the user; confirm with a look-up.
+ *
+ * Each read is tried up to `stepAttempts` times; a revocation whose answer was lost is settled by
+ * the next status read, an account delete whose answer was lost by a look-up of the account, the
+ * user's delete by a look-up of the user. Token revocations are idempotent: a step is run again.
  */
 export const offboard = <R>(
   engine: Pick<Engine<R, OffboardStepContext>, "step">,
-  userId: string,
-  rounds: number
+  input: OffboardInput
 ): Effect.Effect<OffboardReport, OffboardError, R> =>
   Effect.gen(function*() {
+    const { rounds, userId } = input
     const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E, AdminAuth>) => Effect.flatMap(Users.Users, f)
-    const consent = <A, E>(f: (c: Consent.Operations<Consent.AdminConsentError, AdminAuth>) => Effect.Effect<A, E, AdminAuth>) =>
+    const accountsAdmin = <A, E>(f: (a: Accounts.Service) => Effect.Effect<A, E, AdminAuth>) =>
+      Effect.flatMap(Accounts.Accounts, f)
+    const consent = <A, E>(f: (c: Consent.Operations<"admin">) => Effect.Effect<A, E, AdminAuth>) =>
       Effect.flatMap(Consent.Consent, (c) => f(c.forUser(userId)))
     const read = <A, I>(name: string, schema: Schema.Schema<A, I>, effect: Effect.Effect<A, OffboardError, OffboardStepContext>) => {
       const go = (attempt: number): Effect.Effect<A, OffboardError, R> =>
@@ -869,7 +923,16 @@ export const offboard = <R>(
         )
       return go(1)
     }
-    const nothing: OffboardReport = { userId, found: false, meterPoints: [], accountsRemoved: [], userDeleted: false, revocationRequests: 0 }
+    const nothing: OffboardReport = {
+      userId,
+      found: false,
+      meterPoints: [],
+      tokens: "untouched",
+      tokensRevoked: [],
+      accountsRemoved: [],
+      userDeleted: false,
+      revocationRequests: 0
+    }
 
     const accounts = yield* read(
       "look-up-user",
@@ -880,6 +943,24 @@ export const offboard = <R>(
       )
     )
     if (accounts === null) return nothing
+
+    // The user's tokens, listed as the user. Without an account left (a rerun after the accounts
+    // were removed) the user cannot log in, and every token ended with its account.
+    const credentials = input.credentials
+    const listed = credentials === undefined || accounts.length === 0 ? undefined : yield* read(
+      "list-tokens",
+      Schema.Array(Schema.String),
+      Effect.flatMap(Tokens.Tokens, (t) => t.list()).pipe(
+        withSession(credentials),
+        Effect.flatMap((documents) =>
+          documents.some((d) => d.userId !== undefined && d.userId !== userId)
+            ? Effect.fail(
+              new InvalidInputError({ operation: "offboard", field: "credentials", problem: "are not those of the user offboarded" })
+            )
+            : Effect.succeed(documents.map((d): string => d.tokenId))
+        )
+      )
+    )
 
     const status = (round: number) =>
       read(
@@ -920,8 +1001,66 @@ export const offboard = <R>(
       outcome: first.holding.includes(mpxn) ? "revoked" as const : "alreadyRevoked" as const
     }))
 
-    // The user, with all their accounts and tokens. A delete whose answer was lost is replayed by
-    // the client (a 404 on the replay means the first attempt deleted it); a look-up confirms.
+    // Every listed token by id (revoking one again succeeds: a step whose answer was lost is run
+    // again), then the token of this step's own session. The token the listing logged in with
+    // is on the list.
+    if (listed !== undefined && credentials !== undefined) {
+      yield* read(
+        "revoke-tokens",
+        Schema.Void,
+        Effect.gen(function*() {
+          const tokens = yield* Tokens.Tokens
+          for (const tokenId of listed) yield* tokens.revoke(tokenId)
+          const session = yield* UserSession
+          const own = yield* session.token
+          yield* Effect.flatMap(Auth, (auth) => auth.revoke(own, { applicationId: session.applicationId }))
+        }).pipe(withSession(credentials))
+      )
+    }
+
+    // Each account in the credential's application, removed. A delete whose answer was lost is
+    // replayed by the client (deleting again answers as the first time did); when every replay
+    // was lost, a look-up tells whether it happened.
+    const removeAccount = (accountId: string, attempt: number): Effect.Effect<void, OffboardError, R> =>
+      engine.step(
+        `delete-account-${accountId}-${attempt}`,
+        Schema.Literal("deleted", "unknown"),
+        accountsAdmin((a) => a.delete(accountId)).pipe(
+          Effect.as("deleted" as const),
+          Effect.catchIf((e) => mayHaveActed(e), () => Effect.succeed("unknown" as const))
+        )
+      ).pipe(
+        Effect.flatMap((outcome) =>
+          outcome === "deleted" ? Effect.void : Effect.flatMap(
+            read(
+              `confirm-account-${accountId}-${attempt}`,
+              Schema.Boolean,
+              accountsAdmin((a) => a.get(accountId)).pipe(Effect.as(false), Effect.catchTag("NotFoundError", () => Effect.succeed(true)))
+            ),
+            (gone): Effect.Effect<void, OffboardError, R> =>
+              gone
+                ? Effect.void
+                : attempt < stepAttempts
+                ? removeAccount(accountId, attempt + 1)
+                : Effect.fail(new UnexpectedResponseError({ operation: "deleteAccount", status: 200, problem: "the account is still there after its delete" }))
+          )
+        ),
+        Effect.catchIf((e) => surelyNotActed(e) && attempt < stepAttempts, () => removeAccount(accountId, attempt + 1))
+      )
+    const accountsRemoved: Array<AccountId> = []
+    for (const accountId of accounts) {
+      const here = yield* read(
+        `account-${accountId}`,
+        Schema.Boolean,
+        accountsAdmin((a) => a.get(accountId)).pipe(Effect.as(true), Effect.catchTag("NotFoundError", () => Effect.succeed(false)))
+      )
+      if (!here) continue
+      yield* removeAccount(accountId, 1)
+      accountsRemoved.push(accountId)
+    }
+
+    // The user. A delete whose answer was lost is replayed by the client (a 404 on the replay
+    // means the first attempt deleted it); a look-up confirms.
     const deleted = yield* engine.step(
       "delete-user",
       Schema.Literal("deleted", "notFound", "unknown"),
@@ -942,7 +1081,9 @@ export const offboard = <R>(
       userId,
       found: true,
       meterPoints,
-      accountsRemoved: accounts,
+      tokens: listed === undefined ? "endedWithAccounts" : "revokedById",
+      tokensRevoked: listed ?? [],
+      accountsRemoved,
       userDeleted: deleted !== "notFound",
       revocationRequests
     } satisfies OffboardReport
