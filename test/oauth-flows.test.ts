@@ -184,6 +184,28 @@ layer(TestLive)("OAuth connect", (it) => {
           expect(yield* liveOAuthTokens(username)).toEqual([Option.getOrThrow(connection.connected.tokenId)])
         }))
 
+      it.scoped("a confidential client: the session opened on the connection refreshes with the client's secret", () =>
+        Effect.gen(function*() {
+          const username = fresh("confidential")
+          yield* activeUser(username)
+          const clientSecret = Redacted.make("the client's secret")
+          const connection = yield* Effect.flatten(ended(yield* engine.connect({ username, password, clientSecret })))
+          // The refresh as the session sends it, recorded on its way to the real service.
+          const oauth = yield* OAuth.OAuth
+          const refreshes: Array<OAuth.RefreshInput> = []
+          const recording: OAuth.Service = {
+            ...oauth,
+            refresh: (input) => Effect.zipRight(Effect.sync(() => refreshes.push(input)), oauth.refresh(input))
+          }
+          const session = yield* connection.openSession().pipe(Effect.provideService(OAuth.OAuth, recording))
+          yield* TestClock.setTime(connection.tokens.expiresAt.getTime() - 30_000)
+          const next = yield* session.accessToken
+          expect(Redacted.value(next)).not.toBe(Redacted.value(connection.tokens.accessToken))
+          expect(refreshes).toHaveLength(1)
+          expect(refreshes[0]!.clientId).toBe(connection.connected.clientId)
+          expect(refreshes[0]!.clientSecret && Redacted.value(refreshes[0]!.clientSecret)).toBe(Redacted.value(clientSecret))
+        }))
+
       it.scoped("bad input: InvalidInputError naming the field, nothing sent", () =>
         Effect.gen(function*() {
           yield* Simulator.resetCounters

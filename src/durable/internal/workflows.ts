@@ -130,8 +130,15 @@ export const SealedOAuthTokens = Schema.Struct({
   tokenType: Schema.NullOr(Schema.String)
 })
 
-/** What an OAuth connection ends with: its report, and its tokens sealed. */
-export const OAuthConnectResult = Schema.Struct({ connected: Flows.OAuthConnected, sealedTokens: SealedOAuthTokens })
+/**
+ * What an OAuth connection ends with: its report, its tokens sealed, and the client's secret
+ * sealed (the payload's: a session on the tokens needs it for each refresh).
+ */
+export const OAuthConnectResult = Schema.Struct({
+  connected: Flows.OAuthConnected,
+  sealedTokens: SealedOAuthTokens,
+  sealedClientSecret: Schema.optional(SealedSecret)
+})
 
 /** authorize -> exchange -> reconcile, keyed by application + client + username + nonce. */
 export const OAuthConnect = Workflow.make({
@@ -246,7 +253,11 @@ export const oauthConnect = (p: typeof OAuthConnectPayload.Type) =>
       clientId: p.clientId,
       clientSecret
     })
-    return { connected, sealedTokens: sealTokens(secrets, tokens) }
+    return {
+      connected,
+      sealedTokens: sealTokens(secrets, tokens),
+      ...(p.sealedClientSecret === undefined ? {} : { sealedClientSecret: p.sealedClientSecret })
+    }
   })
 
 /** The policy of a flow that waits for no code (its engine's `awaitCode` is never called). */
