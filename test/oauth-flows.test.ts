@@ -219,6 +219,25 @@ layer(TestLive)("OAuth connect", (it) => {
     })
   }
 
+  it.scoped("durable: a connection is named by its user, client and nonce, never by another's whose parts join the same", () =>
+    Effect.gen(function*() {
+      const o = yield* DurableOnboarding.DurableOnboarding
+      const username = fresh("keyed")
+      yield* activeUser(username)
+      const handle = yield* o.startOAuthConnect({ username, password, nonce: "n/m" })
+      const connection = yield* ended(Effect.map(
+        Effect.orDie(o.oauthConnectState(handle)),
+        (s) => s._tag === "Succeeded" ? Option.some(s.result) : Option.none()
+      ))
+      // Another user ("<username>/n", a valid username) with nonce "m": no connection of theirs
+      // was started, and the first user's is not theirs.
+      const other = { username: `${username}/n`, nonce: "m" }
+      expect((yield* o.oauthConnectState(other))._tag).toBe("Pending")
+      const joined = yield* o.startOAuthConnect({ ...other, password: Redacted.make("not their password") })
+      expect(joined.executionId).not.toBe(handle.executionId)
+      expect(yield* liveOAuthTokens(username)).toEqual([Option.getOrThrow(connection.connected.tokenId)])
+    }))
+
   it.scoped("every exchange answer lost: OAuthNotConnectedError, every orphan revoked, no token left", () =>
     Effect.gen(function*() {
       const username = fresh("all-lost")

@@ -146,7 +146,9 @@ export const OAuthConnect = Workflow.make({
   payload: OAuthConnectPayload,
   success: OAuthConnectResult,
   error: FlowFailure,
-  idempotencyKey: (p) => `${p.applicationId}/${p.clientId}/${p.username}/${p.nonce}`
+  // Each part may hold a "/" (a username, a nonce): joined as a JSON array, no two connections
+  // share a key (and another's result, its tokens, is never returned for a ref).
+  idempotencyKey: (p) => JSON.stringify([p.applicationId, p.clientId, p.username, p.nonce])
 })
 
 type DurableContext = WorkflowEngine | WorkflowInstance
