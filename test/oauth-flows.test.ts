@@ -18,6 +18,8 @@ import * as DurableEngine from "../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../src/durable/DurableOnboarding.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as OAuth from "../src/services/OAuth.js"
+import { TokenDocument, TokenId } from "../src/schema/OAuthModels.js"
+import * as Tokens from "../src/services/Tokens.js"
 import * as Users from "../src/services/Users.js"
 import * as Faults from "../src/testing/Faults.js"
 import * as Inbox from "../src/testing/Inbox.js"
@@ -236,6 +238,28 @@ layer(TestLive)("OAuth connect", (it) => {
       const joined = yield* o.startOAuthConnect({ ...other, password: Redacted.make("not their password") })
       expect(joined.executionId).not.toBe(handle.executionId)
       expect(yield* liveOAuthTokens(username)).toEqual([Option.getOrThrow(connection.connected.tokenId)])
+    }))
+
+  it.scoped("a server whose token list does not show the access token's jti: after a lost exchange the flow revokes nothing, its own token stays live, reconciled false", () =>
+    Effect.gen(function*() {
+      const username = fresh("other-ids")
+      yield* activeUser(username)
+      // The token list names tokens by ids of its own (the spec does not say they are the jti).
+      const tokens = yield* Tokens.Tokens
+      const otherIds: Tokens.Service = {
+        list: () => Effect.map(tokens.list(), (docs) => docs.map((d) => new TokenDocument({ ...d, tokenId: TokenId.make(`id-${d.tokenId}`) }))),
+        revoke: (id) => tokens.revoke(id.replace(/^id-/, ""))
+      }
+      const connection = yield* Onboarding.connectOAuth({ username, password }).pipe(
+        Effect.provideService(Tokens.Tokens, otherIds),
+        withFaults(Faults.on({ exchangeAuthorizationCodeWithAccess: { dropAfter: { rate: 1, times: 1 } } }))
+      )
+      // The token it hands over works: the flow did not revoke it.
+      const oauth = yield* OAuth.OAuth
+      expect((yield* oauth.validate(connection.tokens.accessToken)).active).toBe(true)
+      expect(yield* liveOAuthTokens(username)).toContain(Option.getOrThrow(connection.connected.tokenId))
+      // It could not tell its token from the orphan: it says so.
+      expect(connection.connected).toMatchObject({ lostExchanges: 1, orphansRevoked: [], reconciled: false })
     }))
 
   it.scoped("every exchange answer lost: OAuthNotConnectedError, every orphan revoked, no token left", () =>

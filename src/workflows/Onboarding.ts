@@ -380,7 +380,8 @@ export interface OAuthConnection {
  * user, of any client: the token list does not say which client a token is for): after a lost
  * answer each would take the other's new token for an orphan. Which token is the flow's own is
  * read from its access token's `jti` claim (the id the token list shows); an access token
- * without one leaves the orphans alone and the report says `reconciled: false`.
+ * without one, or whose `jti` the list does not show, leaves the orphans alone and the report says
+ * `reconciled: false`.
  *
  * @category flows
  * @since 0.1.0

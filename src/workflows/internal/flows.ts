@@ -588,7 +588,8 @@ export const oauthTokensSchema = (secret: Schema.Schema<Redacted.Redacted<string
  *   holds. After one, the flow reads the user's token list and revokes the OAuth tokens that
  *   appeared since it started and are not its own: `orphansRevoked`.
  * - `reconciled`: `false` only when that could not be finished (the token list could not be
- *   read, a revocation failed, or the access token does not tell its id): up to
+ *   read, a revocation failed, or the access token does not tell its id or the list does not show
+ *   it by that id): up to
  *   `lostExchanges - orphansRevoked.length` orphan tokens may remain.
  *
  * @since 0.1.0
@@ -717,6 +718,9 @@ export const connectOAuth = <R>(
       Effect.gen(function*() {
         const after = yield* Effect.either(oauthTokenIds("oauth-tokens-after"))
         if (Either.isLeft(after)) return { revoked: [] as Array<string>, complete: false }
+        // Its own token not in the list by that id (the list names tokens otherwise): the flow
+        // cannot tell its token from the orphans, and revokes none rather than its own.
+        if (ours !== undefined && !after.right.includes(ours)) return { revoked: [] as Array<string>, complete: false }
         const revoked: Array<string> = []
         let complete = true
         for (const id of after.right) {
