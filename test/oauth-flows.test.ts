@@ -25,6 +25,7 @@ import * as Faults from "../src/testing/Faults.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import { Onboarding } from "../src/workflows/index.js"
+import { jwtId } from "../src/workflows/internal/flows.js"
 import { tick, waitFor } from "./support/waitFor.js"
 
 // The client waits an hour for an answer: a scenario holds an exchange on the server (a latency
@@ -260,6 +261,43 @@ layer(TestLive)("OAuth connect", (it) => {
       expect(yield* liveOAuthTokens(username)).toContain(Option.getOrThrow(connection.connected.tokenId))
       // It could not tell its token from the orphan: it says so.
       expect(connection.connected).toMatchObject({ lostExchanges: 1, orphansRevoked: [], reconciled: false })
+    }))
+
+  it.scoped("another connection of the user refreshes while the flow reconciles a lost exchange: its refreshed token is not taken for an orphan", () =>
+    Effect.gen(function*() {
+      const username = fresh("other-refresh")
+      yield* activeUser(username)
+      const oauth = yield* OAuth.OAuth
+      // An earlier connection (another application's, made before the flow), with its own session.
+      const earlier = yield* oauth.exchange({ code: (yield* oauth.authorize({ username, password })).code })
+      // It refreshes while the flow runs (as the other application does when it will): after the
+      // flow's first code, before its second.
+      let refreshed: OAuth.OAuthTokens | undefined
+      let codes = 0
+      const refreshingMeanwhile: OAuth.Service = {
+        ...oauth,
+        authorize: (input) =>
+          Effect.zipRight(
+            ++codes === 2
+              ? Effect.orDie(Effect.map(oauth.refresh({ refreshToken: Option.getOrThrow(earlier.refreshToken) }), (t) => {
+                refreshed = t
+              }))
+              : Effect.void,
+            oauth.authorize(input)
+          )
+      }
+      const connection = yield* Onboarding.connectOAuth({ username, password }).pipe(
+        Effect.provideService(OAuth.OAuth, refreshingMeanwhile),
+        withFaults(Faults.on({ exchangeAuthorizationCodeWithAccess: { dropAfter: { rate: 1, times: 1 } } }))
+      )
+      expect(connection.connected).toMatchObject({ lostExchanges: 1, reconciled: true })
+      expect(connection.connected.orphansRevoked).toHaveLength(1)
+      // The other application's refreshed token still works; the flow's too.
+      expect((yield* oauth.validate(refreshed!.accessToken)).active).toBe(true)
+      expect((yield* oauth.validate(connection.tokens.accessToken)).active).toBe(true)
+      expect((yield* liveOAuthTokens(username)).sort()).toEqual(
+        [jwtId(earlier.accessToken)!, jwtId(refreshed!.accessToken)!, Option.getOrThrow(connection.connected.tokenId)].sort()
+      )
     }))
 
   it.scoped("every exchange answer lost: OAuthNotConnectedError, every orphan revoked, no token left", () =>

@@ -703,7 +703,13 @@ export const connectOAuth = <R>(
         name,
         Schema.Array(Schema.String),
         asUser((t) => t.list()).pipe(
-          Effect.map((docs) => docs.filter((d) => d.authenticationFramework === "oauth").map((d): string => d.tokenId))
+          // The flow's exchanges are authorization-code grants: a token of a refresh is another
+          // connection's (an application refreshing its session meanwhile), never an orphan.
+          Effect.map((docs) =>
+            docs.filter((d) => d.authenticationFramework === "oauth" && d.grant_type !== "refresh_token").map((d): string =>
+              d.tokenId
+            )
+          )
         ),
         reconcileAttempts
       )
