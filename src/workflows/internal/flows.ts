@@ -665,7 +665,8 @@ export const jwtId = (token: Redacted.Redacted<string>): string | undefined => {
  *   `lostExchanges`. Refused before it reached the server: the same code again.
  * - After a lost exchange, the token list is read again and every OAuth token that is new since
  *   the first read and is not the flow's own (by `jti`) is revoked by id: the user ends with
- *   one token pair from this flow, and the report says which were revoked.
+ *   one live access token from this flow, and the report says which were revoked (an orphan's
+ *   refresh token is not in the list and no call revokes it; nobody holds it).
  * - When it cannot get tokens, the flow fails with `OAuthNotConnectedError`, after revoking the
  *   orphans the same way; it says whether that was finished (`reconciled`). A refusal that is
  *   not about the service's health (a wrong password, a refused client) when nothing can be left
