@@ -18,11 +18,14 @@ import * as DurableEngine from "../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../src/durable/DurableOnboarding.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as OAuth from "../src/services/OAuth.js"
+import { TokenDocument, TokenId } from "../src/schema/OAuthModels.js"
+import * as Tokens from "../src/services/Tokens.js"
 import * as Users from "../src/services/Users.js"
 import * as Faults from "../src/testing/Faults.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import { Onboarding } from "../src/workflows/index.js"
+import { jwtId } from "../src/workflows/internal/flows.js"
 import { tick, waitFor } from "./support/waitFor.js"
 
 // The client waits an hour for an answer: a scenario holds an exchange on the server (a latency
@@ -184,6 +187,28 @@ layer(TestLive)("OAuth connect", (it) => {
           expect(yield* liveOAuthTokens(username)).toEqual([Option.getOrThrow(connection.connected.tokenId)])
         }))
 
+      it.scoped("a confidential client: the session opened on the connection refreshes with the client's secret", () =>
+        Effect.gen(function*() {
+          const username = fresh("confidential")
+          yield* activeUser(username)
+          const clientSecret = Redacted.make("the client's secret")
+          const connection = yield* Effect.flatten(ended(yield* engine.connect({ username, password, clientSecret })))
+          // The refresh as the session sends it, recorded on its way to the real service.
+          const oauth = yield* OAuth.OAuth
+          const refreshes: Array<OAuth.RefreshInput> = []
+          const recording: OAuth.Service = {
+            ...oauth,
+            refresh: (input) => Effect.zipRight(Effect.sync(() => refreshes.push(input)), oauth.refresh(input))
+          }
+          const session = yield* connection.openSession().pipe(Effect.provideService(OAuth.OAuth, recording))
+          yield* TestClock.setTime(connection.tokens.expiresAt.getTime() - 30_000)
+          const next = yield* session.accessToken
+          expect(Redacted.value(next)).not.toBe(Redacted.value(connection.tokens.accessToken))
+          expect(refreshes).toHaveLength(1)
+          expect(refreshes[0]!.clientId).toBe(connection.connected.clientId)
+          expect(refreshes[0]!.clientSecret && Redacted.value(refreshes[0]!.clientSecret)).toBe(Redacted.value(clientSecret))
+        }))
+
       it.scoped("bad input: InvalidInputError naming the field, nothing sent", () =>
         Effect.gen(function*() {
           yield* Simulator.resetCounters
@@ -196,6 +221,84 @@ layer(TestLive)("OAuth connect", (it) => {
         }))
     })
   }
+
+  it.scoped("durable: a connection is named by its user, client and nonce, never by another's whose parts join the same", () =>
+    Effect.gen(function*() {
+      const o = yield* DurableOnboarding.DurableOnboarding
+      const username = fresh("keyed")
+      yield* activeUser(username)
+      const handle = yield* o.startOAuthConnect({ username, password, nonce: "n/m" })
+      const connection = yield* ended(Effect.map(
+        Effect.orDie(o.oauthConnectState(handle)),
+        (s) => s._tag === "Succeeded" ? Option.some(s.result) : Option.none()
+      ))
+      // Another user ("<username>/n", a valid username) with nonce "m": no connection of theirs
+      // was started, and the first user's is not theirs.
+      const other = { username: `${username}/n`, nonce: "m" }
+      expect((yield* o.oauthConnectState(other))._tag).toBe("Pending")
+      const joined = yield* o.startOAuthConnect({ ...other, password: Redacted.make("not their password") })
+      expect(joined.executionId).not.toBe(handle.executionId)
+      expect(yield* liveOAuthTokens(username)).toEqual([Option.getOrThrow(connection.connected.tokenId)])
+    }))
+
+  it.scoped("a server whose token list does not show the access token's jti: after a lost exchange the flow revokes nothing, its own token stays live, reconciled false", () =>
+    Effect.gen(function*() {
+      const username = fresh("other-ids")
+      yield* activeUser(username)
+      // The token list names tokens by ids of its own (the spec does not say they are the jti).
+      const tokens = yield* Tokens.Tokens
+      const otherIds: Tokens.Service = {
+        list: () => Effect.map(tokens.list(), (docs) => docs.map((d) => new TokenDocument({ ...d, tokenId: TokenId.make(`id-${d.tokenId}`) }))),
+        revoke: (id) => tokens.revoke(id.replace(/^id-/, ""))
+      }
+      const connection = yield* Onboarding.connectOAuth({ username, password }).pipe(
+        Effect.provideService(Tokens.Tokens, otherIds),
+        withFaults(Faults.on({ exchangeAuthorizationCodeWithAccess: { dropAfter: { rate: 1, times: 1 } } }))
+      )
+      // The token it hands over works: the flow did not revoke it.
+      const oauth = yield* OAuth.OAuth
+      expect((yield* oauth.validate(connection.tokens.accessToken)).active).toBe(true)
+      expect(yield* liveOAuthTokens(username)).toContain(Option.getOrThrow(connection.connected.tokenId))
+      // It could not tell its token from the orphan: it says so.
+      expect(connection.connected).toMatchObject({ lostExchanges: 1, orphansRevoked: [], reconciled: false })
+    }))
+
+  it.scoped("another connection of the user refreshes while the flow reconciles a lost exchange: its refreshed token is not taken for an orphan", () =>
+    Effect.gen(function*() {
+      const username = fresh("other-refresh")
+      yield* activeUser(username)
+      const oauth = yield* OAuth.OAuth
+      // An earlier connection (another application's, made before the flow), with its own session.
+      const earlier = yield* oauth.exchange({ code: (yield* oauth.authorize({ username, password })).code })
+      // It refreshes while the flow runs (as the other application does when it will): after the
+      // flow's first code, before its second.
+      let refreshed: OAuth.OAuthTokens | undefined
+      let codes = 0
+      const refreshingMeanwhile: OAuth.Service = {
+        ...oauth,
+        authorize: (input) =>
+          Effect.zipRight(
+            ++codes === 2
+              ? Effect.orDie(Effect.map(oauth.refresh({ refreshToken: Option.getOrThrow(earlier.refreshToken) }), (t) => {
+                refreshed = t
+              }))
+              : Effect.void,
+            oauth.authorize(input)
+          )
+      }
+      const connection = yield* Onboarding.connectOAuth({ username, password }).pipe(
+        Effect.provideService(OAuth.OAuth, refreshingMeanwhile),
+        withFaults(Faults.on({ exchangeAuthorizationCodeWithAccess: { dropAfter: { rate: 1, times: 1 } } }))
+      )
+      expect(connection.connected).toMatchObject({ lostExchanges: 1, reconciled: true })
+      expect(connection.connected.orphansRevoked).toHaveLength(1)
+      // The other application's refreshed token still works; the flow's too.
+      expect((yield* oauth.validate(refreshed!.accessToken)).active).toBe(true)
+      expect((yield* oauth.validate(connection.tokens.accessToken)).active).toBe(true)
+      expect((yield* liveOAuthTokens(username)).sort()).toEqual(
+        [jwtId(earlier.accessToken)!, jwtId(refreshed!.accessToken)!, Option.getOrThrow(connection.connected.tokenId)].sort()
+      )
+    }))
 
   it.scoped("every exchange answer lost: OAuthNotConnectedError, every orphan revoked, no token left", () =>
     Effect.gen(function*() {

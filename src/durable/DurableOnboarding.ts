@@ -667,19 +667,28 @@ export const make = (
         return { key, executionId }
       })
     const connectionOf = (result: typeof OAuthConnect.successSchema.Type): Effect.Effect<OAuthConnection> =>
-      Option.match(openTokens(secrets, result.sealedTokens), {
-        onNone: () =>
-          Effect.dieMessage(
-            "a durable OAuth connection's sealed tokens cannot be opened: every process running these flows needs the same secretKey (GLOWMARKT_DURABLE_SECRET_KEY)"
-          ),
-        onSome: (tokens) =>
-          Effect.succeed({
-            connected: result.connected,
-            tokens,
-            openSession: (options) =>
-              OAuthSession.make({ tokens, clientId: result.connected.clientId, refreshAhead: options?.refreshAhead })
-          } satisfies OAuthConnection)
-      })
+      Option.match(
+        Option.all({
+          tokens: openTokens(secrets, result.sealedTokens),
+          // The client's secret, for the session's refreshes (a confidential client needs it).
+          clientSecret: result.sealedClientSecret === undefined
+            ? Option.some(undefined)
+            : secrets.open(result.sealedClientSecret)
+        }),
+        {
+          onNone: () =>
+            Effect.dieMessage(
+              "a durable OAuth connection's sealed tokens cannot be opened: every process running these flows needs the same secretKey (GLOWMARKT_DURABLE_SECRET_KEY)"
+            ),
+          onSome: ({ clientSecret, tokens }) =>
+            Effect.succeed({
+              connected: result.connected,
+              tokens,
+              openSession: (options) =>
+                OAuthSession.make({ tokens, clientId: result.connected.clientId, clientSecret, refreshAhead: options?.refreshAhead })
+            } satisfies OAuthConnection)
+        }
+      )
 
     const startOAuthConnect: Service["startOAuthConnect"] = (input) =>
       Effect.gen(function*() {

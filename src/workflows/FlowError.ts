@@ -136,8 +136,9 @@ export type OAuthStage = typeof OAuthStage.Type
  * The OAuth connect flow got no tokens: the service failed it at `stage` more often than the
  * flow tries. It says what it left behind. Exchanges whose answers were lost
  * (`lostExchanges`) may have issued tokens the flow never saw; it looked for them in the user's
- * token list and revoked them (`orphansRevoked`). With `reconciled: true` none of this flow's
- * tokens remains on the server; with `false` the token list could not be read or a revocation
+ * token list and revoked them (`orphansRevoked`). With `reconciled: true` none of the access
+ * tokens this flow's exchanges issued remains live (the refresh token of an orphan pair is not in
+ * the list and no call revokes it; nobody holds it); with `false` the token list could not be read or a revocation
  * failed, and up to `lostExchanges - orphansRevoked.length` orphan tokens may remain (running
  * the flow again does not find them: it leaves the tokens it finds at its start alone).
  *
@@ -169,7 +170,7 @@ export class OAuthNotConnectedError extends Schema.TaggedError<OAuthNotConnected
     const left = this.lostExchanges === 0
       ? "no token was issued"
       : this.reconciled
-      ? `${this.orphansRevoked.length} token(s) issued for lost answers were revoked, none remains`
+      ? `${this.orphansRevoked.length} token(s) issued for lost answers were revoked, none remains live (their refresh tokens, held by nobody, cannot be revoked)`
       : `up to ${this.lostExchanges - this.orphansRevoked.length} token(s) issued for lost answers may remain ` +
         `(${this.orphansRevoked.length} revoked): see the user's token list`
     return `No OAuth tokens for ${this.username} (client ${this.clientId}): ${where}, the last error ${this.lastError}; ` +

@@ -330,8 +330,10 @@ export const OAuthConnectInputSchema = Schema.Struct({
 /**
  * What {@link connectOAuth} can fail with: a refused username and password (before any code),
  * a refused client, `OAuthNotConnectedError` when every exchange failed (the orphans of lost
- * answers revoked), and the calls' errors; one for which `GlowmarktError.mayHaveActed` holds
- * means the server could not be asked what the lost exchanges left: run the flow again.
+ * answers revoked), and the calls' errors. A failure of the service's health (an error for which
+ * `GlowmarktError.mayHaveActed` or `surelyNotActed` holds) always comes as
+ * `OAuthNotConnectedError`, saying what was left; a call's own error comes as is only when no
+ * exchange was lost.
  *
  * @category errors
  * @since 0.1.0
@@ -370,17 +372,20 @@ export interface OAuthConnection {
  * nobody holds. The flow then gets a new code, exchanges it, and reconciles: the OAuth tokens
  * that appeared in the user's token list since the flow started, other than its own, are
  * revoked by id and reported (`orphansRevoked`). An expired code is replaced. The user ends with
- * one token pair from a run, and the report says what happened (see {@link OAuthConnected}).
+ * one live access token from a run (an orphan's refresh token is not in the list and no call
+ * revokes it; nobody holds it), and the report says what happened (see {@link OAuthConnected}).
  *
  * Refreshing is the session's: `openSession()` gives an `OAuthSession` whose refresh is
  * single-flight. A refresh whose answer is lost spends the refresh token: the session then fails
  * with `OAuthSession.ReauthorizationRequiredError`, and running this flow again is the way back.
  *
- * Do not run two connections of the same user at once (nor any other OAuth exchange for that
+ * Do not run two connections of the same user at once (nor any other code exchange for that
  * user, of any client: the token list does not say which client a token is for): after a lost
- * answer each would take the other's new token for an orphan. Which token is the flow's own is
+ * answer each would take the other's new token for an orphan. Refreshes are told apart (the list
+ * says a token's grant): another connection's session refreshing meanwhile is left alone. Which token is the flow's own is
  * read from its access token's `jti` claim (the id the token list shows); an access token
- * without one leaves the orphans alone and the report says `reconciled: false`.
+ * without one, or whose `jti` the list does not show, leaves the orphans alone and the report says
+ * `reconciled: false`.
  *
  * @category flows
  * @since 0.1.0

@@ -140,8 +140,15 @@ export const SealedOAuthTokens = Schema.Struct({
   tokenType: Schema.NullOr(Schema.String)
 })
 
-/** What an OAuth connection ends with: its report, and its tokens sealed. */
-export const OAuthConnectResult = Schema.Struct({ connected: Flows.OAuthConnected, sealedTokens: SealedOAuthTokens })
+/**
+ * What an OAuth connection ends with: its report, its tokens sealed, and the client's secret
+ * sealed (the payload's: a session on the tokens needs it for each refresh).
+ */
+export const OAuthConnectResult = Schema.Struct({
+  connected: Flows.OAuthConnected,
+  sealedTokens: SealedOAuthTokens,
+  sealedClientSecret: Schema.optional(SealedSecret)
+})
 
 /** authorize -> exchange -> reconcile, keyed by application + client + username + nonce. */
 export const OAuthConnect = Workflow.make({
@@ -149,7 +156,9 @@ export const OAuthConnect = Workflow.make({
   payload: OAuthConnectPayload,
   success: OAuthConnectResult,
   error: FlowFailure,
-  idempotencyKey: (p) => `${p.applicationId}/${p.clientId}/${p.username}/${p.nonce}`
+  // Each part may hold a "/" (a username, a nonce): joined as a JSON array, no two connections
+  // share a key (and another's result, its tokens, is never returned for a ref).
+  idempotencyKey: (p) => JSON.stringify([p.applicationId, p.clientId, p.username, p.nonce])
 })
 
 type DurableContext = WorkflowEngine | WorkflowInstance
@@ -256,7 +265,11 @@ export const oauthConnect = (p: typeof OAuthConnectPayload.Type) =>
       clientId: p.clientId,
       clientSecret
     })
-    return { connected, sealedTokens: sealTokens(secrets, tokens) }
+    return {
+      connected,
+      sealedTokens: sealTokens(secrets, tokens),
+      ...(p.sealedClientSecret === undefined ? {} : { sealedClientSecret: p.sealedClientSecret })
+    }
   })
 /** What the offboarding workflow's body needs. */
 type OffboardContext = DurableContext | Exclude<Flows.OffboardStepContext, AdminAuth> | FlowSecrets

@@ -590,7 +590,8 @@ export const oauthTokensSchema = (secret: Schema.Schema<Redacted.Redacted<string
  *   holds. After one, the flow reads the user's token list and revokes the OAuth tokens that
  *   appeared since it started and are not its own: `orphansRevoked`.
  * - `reconciled`: `false` only when that could not be finished (the token list could not be
- *   read, a revocation failed, or the access token does not tell its id): up to
+ *   read, a revocation failed, or the access token does not tell its id or the list does not show
+ *   it by that id): up to
  *   `lostExchanges - orphansRevoked.length` orphan tokens may remain.
  *
  * @since 0.1.0
@@ -666,7 +667,8 @@ export const jwtId = (token: Redacted.Redacted<string>): string | undefined => {
  *   `lostExchanges`. Refused before it reached the server: the same code again.
  * - After a lost exchange, the token list is read again and every OAuth token that is new since
  *   the first read and is not the flow's own (by `jti`) is revoked by id: the user ends with
- *   one token pair from this flow, and the report says which were revoked.
+ *   one live access token from this flow, and the report says which were revoked (an orphan's
+ *   refresh token is not in the list and no call revokes it; nobody holds it).
  * - When it cannot get tokens, the flow fails with `OAuthNotConnectedError`, after revoking the
  *   orphans the same way; it says whether that was finished (`reconciled`). A refusal that is
  *   not about the service's health (a wrong password, a refused client) when nothing can be left
@@ -704,7 +706,13 @@ export const connectOAuth = <R>(
         name,
         Schema.Array(Schema.String),
         asUser((t) => t.list()).pipe(
-          Effect.map((docs) => docs.filter((d) => d.authenticationFramework === "oauth").map((d): string => d.tokenId))
+          // The flow's exchanges are authorization-code grants: a token of a refresh is another
+          // connection's (an application refreshing its session meanwhile), never an orphan.
+          Effect.map((docs) =>
+            docs.filter((d) => d.authenticationFramework === "oauth" && d.grant_type !== "refresh_token").map((d): string =>
+              d.tokenId
+            )
+          )
         ),
         reconcileAttempts
       )
@@ -719,6 +727,9 @@ export const connectOAuth = <R>(
       Effect.gen(function*() {
         const after = yield* Effect.either(oauthTokenIds("oauth-tokens-after"))
         if (Either.isLeft(after)) return { revoked: [] as Array<string>, complete: false }
+        // Its own token not in the list by that id (the list names tokens otherwise): the flow
+        // cannot tell its token from the orphans, and revokes none rather than its own.
+        if (ours !== undefined && !after.right.includes(ours)) return { revoked: [] as Array<string>, complete: false }
         const revoked: Array<string> = []
         let complete = true
         for (const id of after.right) {
