@@ -105,6 +105,24 @@ layer(TestLayer, { excludeTestServices: true })("durable flows, the host's side"
       expect(next.executionId).not.toBe(flow.executionId)
     }))
 
+  it.effect("a reset is named by its user and nonce, never by another user's whose parts join the same", () =>
+    Effect.gen(function*() {
+      const onboarding = yield* DurableOnboarding.DurableOnboarding
+      const email = fresh()
+      yield* onboarding.result(yield* onboarding.startRegistration(registration(email))).pipe(
+        Effect.fork,
+        Effect.zipLeft(Effect.flatMap(codeFor(email), (code) => onboarding.submitCode({ kind: "registration", username: email }, code)))
+      )
+      const flow = yield* onboarding.startPasswordReset({ username: email, newPassword: Redacted.make("new secret 123"), nonce: "n/m" })
+      yield* awaiting(flow, 1)
+      // "<email>/n" with nonce "m" is another user's reset: nothing of theirs started, and
+      // starting it makes a run of its own rather than joining the first user's.
+      const other = { kind: "passwordReset" as const, username: `${email}/n`, nonce: "m" }
+      expect((yield* onboarding.state(other))._tag).toBe("Pending")
+      const theirs = yield* onboarding.startPasswordReset({ username: other.username, newPassword: Redacted.make("theirs 456"), nonce: "m" })
+      expect(theirs.executionId).not.toBe(flow.executionId)
+    }))
+
   it.effect("bad input is refused before anything starts", () =>
     Effect.gen(function*() {
       const onboarding = yield* DurableOnboarding.DurableOnboarding

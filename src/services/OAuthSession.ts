@@ -45,7 +45,8 @@ export type OAuthSessionError = ExchangeError | TokenRejectedError | Reauthoriza
 /**
  * The session's refresh token is gone: a refresh was refused (`refused`), or its answer was lost
  * (`lost`: the server may have spent the token; its new pair, if any, reached nobody). Only a new
- * authorization helps: run the OAuth connect flow again, then open a new session.
+ * authorization helps: run the OAuth connect flow again (durably: with a new `nonce`; the same
+ * nonce joins the first run, whose tokens are spent), then open a new session.
  *
  * @category errors
  * @since 0.1.0
@@ -55,14 +56,14 @@ export class ReauthorizationRequiredError extends Schema.TaggedError<Reauthoriza
   {
     reason: Schema.Literal("refused", "lost"),
     /** The tag of the refresh's error (never a token). */
-    cause: Schema.String
+    lastError: Schema.String
   }
 ) {
   /** @since 0.1.0 */
   override get message(): string {
     return `The OAuth session's refresh token is gone (${
       this.reason === "refused" ? "the server refused it" : "a refresh's answer was lost: the server may have spent it"
-    }, ${this.cause}); authorize again (run the OAuth connect flow) and open a new session`
+    }, ${this.lastError}); authorize again (run the OAuth connect flow; durably, with a new nonce: the same nonce joins the first run and its spent tokens) and open a new session`
   }
 }
 
@@ -144,7 +145,7 @@ export const make = (options: Options): Effect.Effect<Service, InvalidInputError
     const afterFailure = (held: OAuthTokens, e: OAuthSessionError): Held =>
       // A refused or possibly spent refresh token: remembered, so that no one sends it again.
       e._tag === "CodeRejectedError" || mayHaveActed(e)
-        ? new ReauthorizationRequiredError({ reason: e._tag === "CodeRejectedError" ? "refused" : "lost", cause: e._tag })
+        ? new ReauthorizationRequiredError({ reason: e._tag === "CodeRejectedError" ? "refused" : "lost", lastError: e._tag })
         : held
 
     // Uninterruptible but for the waits: a caller that took the refresh on runs it to the end and

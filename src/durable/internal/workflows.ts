@@ -67,13 +67,22 @@ export const HouseholdPayload = Schema.Struct({
   nonce: Schema.String
 })
 
+/**
+ * A run's idempotency key: its parts joined by "/", each with "%" and "/" escaped, so that no
+ * two lists of parts make the same key (a username or nonce may contain "/": "u@x.co" with nonce
+ * "n/m" and "u@x.co/n" with nonce "m" are different runs). Parts without "%" or "/" (every id
+ * and almost every username) keep the key they had before escaping was added.
+ */
+export const runKey = (...parts: ReadonlyArray<string>): string =>
+  parts.map((p) => p.replaceAll("%", "%25").replaceAll("/", "%2F")).join("/")
+
 /** register -> verify, keyed by application + username. */
 export const RegisterAndVerify = Workflow.make({
   name: "GlowmarktRegisterAndVerify",
   payload: RegistrationPayload,
   success: Flows.Onboarded,
   error: FlowFailure,
-  idempotencyKey: (p) => `${p.applicationId}/${p.username}`
+  idempotencyKey: (p) => runKey(p.applicationId, p.username)
 })
 
 /** request reset -> reset, keyed by application + username + nonce. */
@@ -82,7 +91,7 @@ export const ResetPassword = Workflow.make({
   payload: PasswordResetPayload,
   success: Flows.PasswordReset,
   error: FlowFailure,
-  idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
+  idempotencyKey: (p) => runKey(p.applicationId, p.username, p.nonce)
 })
 
 /** register -> verify -> log in -> consent, keyed by application + username + nonce. */
@@ -91,7 +100,7 @@ export const Household = Workflow.make({
   payload: HouseholdPayload,
   success: Flows.HouseholdOnboarded,
   error: FlowFailure,
-  idempotencyKey: (p) => `${p.applicationId}/${p.username}/${p.nonce}`
+  idempotencyKey: (p) => runKey(p.applicationId, p.username, p.nonce)
 })
 
 /**
@@ -117,7 +126,7 @@ export const Offboard = Workflow.make({
   payload: OffboardPayload,
   success: Flows.OffboardReport,
   error: FlowFailure,
-  idempotencyKey: (p) => `${p.userId}/${p.nonce}`
+  idempotencyKey: (p) => runKey(p.userId, p.nonce)
 })
 
 /** What an OAuth connection runs with: the user's credentials (the password sealed) and the client. */
@@ -158,7 +167,7 @@ export const OAuthConnect = Workflow.make({
   error: FlowFailure,
   // Each part may hold a "/" (a username, a nonce): joined as a JSON array, no two connections
   // share a key (and another's result, its tokens, is never returned for a ref).
-  idempotencyKey: (p) => JSON.stringify([p.applicationId, p.clientId, p.username, p.nonce])
+  idempotencyKey: (p) => runKey(p.applicationId, p.clientId, p.username, p.nonce)
 })
 
 type DurableContext = WorkflowEngine | WorkflowInstance
