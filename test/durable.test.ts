@@ -5,7 +5,7 @@
  * missing codes, lost answers, taken usernames) run for both engines in flows.test.ts.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, expectTypeOf, it as plain, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -15,6 +15,7 @@ import * as DurableOnboarding from "../src/durable/DurableOnboarding.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
+import type { CodeNotReceivedError, OAuthNotConnectedError, TooManyWrongCodesError } from "../src/workflows/FlowError.js"
 import { waitFor } from "./support/waitFor.js"
 
 const TestLayer = DurableOnboarding.layer({ pollInterval: "5 millis" }).pipe(
@@ -150,5 +151,23 @@ describe("settings", () => {
         )
         expect(error._tag).toBe("InvalidConfigError")
       }))
+  })
+})
+
+describe("durable error channels", () => {
+  type ErrorOf<T> = T extends (...args: ReadonlyArray<any>) => Effect.Effect<any, infer E, any> ? E : never
+  type Service = DurableOnboarding.Service
+  plain("each kind of flow fails with what it can end with, and nothing else", () => {
+    // Code rounds end only the flows that wait for codes.
+    expectTypeOf<CodeNotReceivedError>().toMatchTypeOf<ErrorOf<Service["result"]>>()
+    expectTypeOf<TooManyWrongCodesError>().toMatchTypeOf<ErrorOf<Service["result"]>>()
+    expectTypeOf<OAuthNotConnectedError>().not.toMatchTypeOf<ErrorOf<Service["result"]>>()
+    // An OAuth connection waits for no code; it can end without tokens.
+    expectTypeOf<OAuthNotConnectedError>().toMatchTypeOf<ErrorOf<Service["oauthConnectResult"]>>()
+    expectTypeOf<CodeNotReceivedError>().not.toMatchTypeOf<ErrorOf<Service["oauthConnectResult"]>>()
+    // An offboarding: the calls' errors only.
+    expectTypeOf<CodeNotReceivedError>().not.toMatchTypeOf<ErrorOf<Service["offboardingResult"]>>()
+    expectTypeOf<OAuthNotConnectedError>().not.toMatchTypeOf<ErrorOf<Service["offboardingResult"]>>()
+    expectTypeOf<DurableOnboarding.OffboardingError>().toMatchTypeOf<ErrorOf<Service["offboardingResult"]>>()
   })
 })

@@ -59,6 +59,8 @@ import { maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
 import {
   type FlowFailure,
+  type OAuthConnectFailure,
+  type OffboardFailure,
   Household,
   layerWorkflows,
   OAuthConnect,
@@ -115,6 +117,23 @@ const defaultPollInterval = Duration.millis(250)
  * @since 0.1.0
  */
 export type FlowError = FlowFailure
+
+/**
+ * What an offboarding can end with, besides success: the errors of the calls.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type OffboardingError = OffboardFailure
+
+/**
+ * What an OAuth connection can end with, besides success: `OAuthNotConnectedError`, and the
+ * errors of the calls (as in `Onboarding.connectOAuth`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type OAuthConnectError = OAuthConnectFailure
 
 // ---------------------------------------------------------------------------------------------
 // The host API
@@ -342,11 +361,11 @@ export interface Service {
   ) => Effect.Effect<
     | { readonly _tag: "Pending" }
     | { readonly _tag: "Succeeded"; readonly result: OffboardReport }
-    | { readonly _tag: "Failed"; readonly error: FlowError | undefined; readonly cause: string },
+    | { readonly _tag: "Failed"; readonly error: OffboardingError | undefined; readonly cause: string },
     InvalidInputError
   >
   /** Waits for an offboarding to end (polling the engine's storage). */
-  readonly offboardingResult: (ref: OffboardingRef) => Effect.Effect<OffboardReport, FlowError | InvalidInputError>
+  readonly offboardingResult: (ref: OffboardingRef) => Effect.Effect<OffboardReport, OffboardingError | InvalidInputError>
   /**
    * Starts (or joins) an OAuth connection of a third-party client (authorize -> exchange ->
    * reconcile, see `Onboarding.connectOAuth`); returns at once. Password, client secret, code
@@ -359,11 +378,11 @@ export interface Service {
   ) => Effect.Effect<
     | { readonly _tag: "Pending" }
     | { readonly _tag: "Succeeded"; readonly result: OAuthConnection }
-    | { readonly _tag: "Failed"; readonly error: FlowError | undefined; readonly cause: string },
+    | { readonly _tag: "Failed"; readonly error: OAuthConnectError | undefined; readonly cause: string },
     InvalidInputError
   >
   /** Waits for an OAuth connection to end (polling the engine's storage); its tokens opened. */
-  readonly oauthConnectResult: (ref: OAuthConnectRef) => Effect.Effect<OAuthConnection, FlowError | InvalidInputError>
+  readonly oauthConnectResult: (ref: OAuthConnectRef) => Effect.Effect<OAuthConnection, OAuthConnectError | InvalidInputError>
   /** Starts (or joins) a password reset; returns at once. */
   readonly startPasswordReset: (
     input: PasswordResetInput

@@ -34,9 +34,17 @@ import { FlowSecrets, type Sealer } from "./seal.js"
 /** A secret as the engine stores it: AES-256-GCM ciphertext, opened only with the same key. */
 export const SealedSecret = Schema.String.annotations({ identifier: "SealedSecret" })
 
-/** What a flow can end with, besides success: the library's errors and the flows' own. */
-export const FlowFailure = Schema.Union(CodeNotReceivedError, TooManyWrongCodesError, OAuthNotConnectedError, GlowmarktErrorSchema)
+/** What a flow with codes can end with, besides success: the library's errors and the code rounds'. */
+export const FlowFailure = Schema.Union(CodeNotReceivedError, TooManyWrongCodesError, GlowmarktErrorSchema)
 export type FlowFailure = typeof FlowFailure.Type
+
+/** What an offboarding can end with: the library's errors (it waits for no code). */
+export const OffboardFailure = GlowmarktErrorSchema
+export type OffboardFailure = typeof OffboardFailure.Type
+
+/** What an OAuth connection can end with: the library's errors, and its own. */
+export const OAuthConnectFailure = Schema.Union(OAuthNotConnectedError, GlowmarktErrorSchema)
+export type OAuthConnectFailure = typeof OAuthConnectFailure.Type
 
 /** What a registration runs with; the verify calls need the password, so it is there, sealed. */
 export const RegistrationPayload = Schema.Struct({
@@ -125,7 +133,7 @@ export const Offboard = Workflow.make({
   name: "GlowmarktOffboard",
   payload: OffboardPayload,
   success: Flows.OffboardReport,
-  error: FlowFailure,
+  error: OffboardFailure,
   idempotencyKey: (p) => runKey(p.userId, p.nonce)
 })
 
@@ -164,7 +172,7 @@ export const OAuthConnect = Workflow.make({
   name: "GlowmarktOAuthConnect",
   payload: OAuthConnectPayload,
   success: OAuthConnectResult,
-  error: FlowFailure,
+  error: OAuthConnectFailure,
   // Each part may hold a "/" (a username, a nonce): joined as a JSON array, no two connections
   // share a key (and another's result, its tokens, is never returned for a ref).
   idempotencyKey: (p) => runKey(p.applicationId, p.clientId, p.username, p.nonce)
