@@ -946,20 +946,40 @@ export const offboard = <R>(
 
     // The user's tokens, listed as the user. Without an account left (a rerun after the accounts
     // were removed) the user cannot log in, and every token ended with its account.
+    // The credentials must be shown to be the user's before anything is changed: by the account
+    // the login was for, or by the user the listed tokens name (the spec makes both optional, and
+    // a server may leave them out: then nothing shows it, and nothing is done).
     const credentials = input.credentials
     const listed = credentials === undefined || accounts.length === 0 ? undefined : yield* read(
       "list-tokens",
       Schema.Array(Schema.String),
-      Effect.flatMap(Tokens.Tokens, (t) => t.list()).pipe(
-        withSession(credentials),
-        Effect.flatMap((documents) =>
-          documents.some((d) => d.userId !== undefined && d.userId !== userId)
-            ? Effect.fail(
-              new InvalidInputError({ operation: "offboard", field: "credentials", problem: "are not those of the user offboarded" })
-            )
-            : Effect.succeed(documents.map((d): string => d.tokenId))
-        )
-      )
+      Effect.gen(function*() {
+        const issued = yield* Effect.flatMap(Auth, (auth) =>
+          auth.login({
+            username: credentials.username,
+            password: credentials.password,
+            applicationId: credentials.applicationId
+          }))
+        const session: UserSession["Type"] = {
+          applicationId: issued.applicationId,
+          token: Effect.succeed(issued.token),
+          expiresAt: Effect.succeed(Option.some(issued.expiresAt)),
+          invalidate: () => Effect.void,
+          canLogInAgain: false
+        }
+        const documents = yield* Effect.provideService(Effect.flatMap(Tokens.Tokens, (t) => t.list()), UserSession, session)
+        const named = documents.flatMap((d) => (d.userId === undefined ? [] : [d.userId as string]))
+        const shown = named.length > 0 || Option.isSome(issued.accountId)
+        const contradicted = named.some((id) => id !== userId) ||
+          Option.exists(issued.accountId, (a) => !accounts.includes(a))
+        return shown && !contradicted ? documents.map((d): string => d.tokenId) : yield* new InvalidInputError({
+          operation: "offboard",
+          field: "credentials",
+          problem: shown
+            ? "are not those of the user offboarded"
+            : "cannot be shown to be those of the user offboarded (the server named neither their account nor their user)"
+        })
+      })
     )
 
     const status = (round: number) =>
