@@ -991,6 +991,15 @@ export const offboard = <R>(
           holding: s.meterPointVerification.filter((m) => m.isVerified === true).map((m) => m.mpxn)
         })))
       )
+    // A call that must not be repeated is preceded by a step that records the intent to make it.
+    // When a run finds that step recorded by an earlier process (which may have made the call
+    // and died before its answer was recorded), it asks the server before acting again.
+    const madeBefore = (name: string): Effect.Effect<boolean, OffboardError, R> =>
+      Effect.suspend(() => {
+        let now = false
+        return Effect.map(engine.step(`${name}-intent`, Schema.Void, Effect.sync(() => { now = true })), () => !now)
+      })
+
     const first = yield* status(0)
     let pending = first.holding
     let revocationRequests = 0
@@ -998,7 +1007,17 @@ export const offboard = <R>(
       const last = round >= rounds - 1
       for (const [b, batch] of chunks(pending, 100).entries()) {
         revocationRequests++
-        yield* engine.step(`revoke-${round}-${b}`, Schema.Void, consent((c) => Effect.asVoid(c.revokeAll(batch)))).pipe(
+        // Sent before by a process that died before recording it: only what still holds.
+        const stillHolding = (yield* madeBefore(`revoke-${round}-${b}`))
+          ? consent((c) => c.status()).pipe(Effect.map((s) =>
+            batch.filter((mpxn) => s.meterPointVerification.some((m) => m.mpxn === mpxn && m.isVerified === true))
+          ))
+          : Effect.succeed(batch)
+        yield* engine.step(
+          `revoke-${round}-${b}`,
+          Schema.Void,
+          Effect.flatMap(stillHolding, (mpxns) => mpxns.length === 0 ? Effect.void : consent((c) => Effect.asVoid(c.revokeAll(mpxns))))
+        ).pipe(
           // A lost answer, a refusal to start: the next status read says what holds. In the last
           // round, the error is the caller's (who can run the whole offboarding again).
           Effect.catchIf(
@@ -1081,12 +1100,15 @@ export const offboard = <R>(
 
     // The user. A delete whose answer was lost is replayed by the client (a 404 on the replay
     // means the first attempt deleted it); a look-up confirms.
+    // A 404 after a delete made by an earlier process of this run (whose answer was lost with
+    // it) means that delete removed the user, as a 404 on the client's replay does.
+    const deleteMadeBefore = yield* madeBefore("delete-user")
     const deleted = yield* engine.step(
       "delete-user",
       Schema.Literal("deleted", "notFound", "unknown"),
       users((u) => u.delete(userId)).pipe(
         Effect.as("deleted" as const),
-        Effect.catchTag("NotFoundError", () => Effect.succeed("notFound" as const)),
+        Effect.catchTag("NotFoundError", () => Effect.succeed(deleteMadeBefore ? "deleted" as const : "notFound" as const)),
         Effect.catchIf((e) => mayHaveActed(e), () => Effect.succeed("unknown" as const))
       )
     )
