@@ -8,7 +8,8 @@
  * Then a crash before each call of a whole offboarding (with the user's own credentials: tokens
  * revoked by id), one after the other: each time a second process resumes it, and the report
  * is checked against the simulator's admin views of users, accounts and tokens. The user's
- * password is in the engine's storage only sealed.
+ * password is in the engine's storage only sealed. And a crash just after each call (made, its
+ * answer lost with the process): nothing is sent twice, and what it did is reported.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { expect, layer } from "@effect/vitest"
@@ -71,6 +72,112 @@ const until = <A, E, R>(what: string, condition: Effect.Effect<Option.Option<A>,
   }).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`never happened: ${what}`) }))
 
 const snapshotOf = (userId: string) => Effect.map(Simulator.users, (all) => all.find((u) => u.userId === userId))
+
+/**
+ * Offboardings of users with consent and a token of their own, with their credentials: one that
+ * does not crash counts the calls, then one whose process dies before (or, `after`, just after)
+ * each call, resumed by another process; each report checked against the admin views.
+ */
+const crashEachCall = (after: boolean) =>
+  Effect.gen(function*() {
+    const users = yield* Users.Users
+    const auth = yield* Auth.Auth
+    const consent = yield* Consent.Consent
+    const context = yield* Effect.context<Called>()
+    const password = Redacted.make("pw-durable-erase-1")
+    const mpxns = ["5000002", "1500023300002"]
+
+    /** A self-registered user with consent and one token of their own. */
+    const prepare = (username: string) =>
+      Effect.gen(function*() {
+        const registered = yield* users.register({ name: "D", username, email: username, password })
+        const { code } = yield* Effect.flatMap(Inbox.Inbox, (inbox) => inbox.next(username, { timeout: "5 seconds" }))
+        yield* users.verify({ username, password, code })
+        yield* consent.forUser(registered.userId).renewAll(mpxns)
+        yield* auth.login({ username, password })
+        return registered.userId
+      })
+
+    /**
+     * One offboarding, its process dying before (or just after) call `hangFrom`, resumed by another; answers
+     * how many calls the first process was let make.
+     */
+    const crashAt = (hangFrom: number) =>
+      Effect.acquireUseRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "glowmarkt-offboard-crash-"))),
+        (dir) =>
+          Effect.gen(function*() {
+            const filename = join(dir, "durable.sqlite")
+            const username = `crash-${after ? "after" : "before"}-${Number.isFinite(hangFrom) ? hangFrom : "none"}@x.co`
+            const userId = yield* prepare(username)
+            const accounts = (yield* snapshotOf(userId))!.accounts.map((a) => a.accountId)
+            const ownTokens = (yield* Simulator.tokens).filter((t) => t.userId === userId && t.live).map((t) => t.tokenId)
+            const input = { userId, credentials: { username, password } }
+            // The bulk revocations sent by either process (a hung call is never sent).
+            let revocations = 0
+            const counting = (c: Consent.Service): Consent.Service => ({
+              ...c,
+              forUser: (id) => {
+                const ops = c.forUser(id)
+                return { ...ops, revokeAll: (m) => Effect.suspend(() => (revocations++, ops.revokeAll(m))) }
+              }
+            })
+
+            const gate = gated(Context.add(context, Consent.Consent, counting(consent)), hangFrom, { after })
+            const scopeA = yield* Scope.make()
+            const a = yield* Layer.buildWithScope(gatedProcessOn(filename, gate.services, secretKey), scopeA).pipe(withoutCalled)
+            yield* Context.get(a, DurableOnboarding.DurableOnboarding).startOffboarding(input)
+            yield* until(
+              `process A reached call ${hangFrom} or ended`,
+              Effect.map(
+                Context.get(a, DurableOnboarding.DurableOnboarding).offboardingState(input),
+                (state) => gate.calls() >= hangFrom || state._tag !== "Pending" ? Option.some(true) : Option.none()
+              )
+            )
+            // Nothing in the engine's storage reveals the password.
+            expect(readFileSync(filename).includes(Buffer.from(Redacted.value(password)))).toBe(false)
+            yield* Scope.close(scopeA, Exit.void)
+
+            const report = yield* Effect.flatMap(DurableOnboarding.DurableOnboarding, (o) => o.offboardingResult(input)).pipe(
+              Effect.provide(
+                gatedProcessOn(filename, gated(Context.add(context, Consent.Consent, counting(consent)), Infinity).services, secretKey)
+              ),
+              withoutCalled,
+              Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("the flow did not resume") })
+            )
+            const tokens = (yield* Simulator.tokens).filter((t) => t.userId === userId)
+            expect(report, `crash ${after ? "after" : "before"} call ${hangFrom}`).toMatchObject({
+              userId,
+              found: true,
+              meterPoints: mpxns.map((mpxn) => ({ mpxn, outcome: "revoked" })),
+              tokens: "revokedById",
+              accountsRemoved: accounts,
+              userDeleted: true,
+              revocationRequests: 1
+            })
+            // Exactly the tokens the report names were revoked by id; the user's own among
+            // them; none of the user's is valid.
+            expect([...report.tokensRevoked].sort()).toEqual(
+              tokens.filter((t) => t.endedBy === "deleteTokenById").map((t) => t.tokenId).sort()
+            )
+            for (const id of ownTokens) expect(report.tokensRevoked).toContain(id)
+            expect(tokens.filter((t) => t.live)).toEqual([])
+            // Each account removed by its own delete, the user deleted, the consent revoked once.
+            expect(yield* Effect.map(Simulator.accounts, (all) =>
+              all.filter((x) => x.userId === userId && x.removedBy === "deleteAccount").map((x) => x.accountId))).toEqual(accounts)
+            expect(yield* snapshotOf(userId)).toBeUndefined()
+            expect(revocations).toBe(1)
+            return gate.calls()
+          }),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      )
+
+    // A run that does not crash counts the flow's calls; then a crash before each of them. The
+    // runs are independent (a file and a user each): a few at a time.
+    const total = yield* crashAt(Number.POSITIVE_INFINITY)
+    expect(total).toBeGreaterThan(10)
+    yield* Effect.forEach(Array.from({ length: total }, (_, i) => i + 1), crashAt, { concurrency: 6, discard: true })
+  })
 
 layer(TestLive, { excludeTestServices: true })("durable offboarding", (it) => {
   it.effect("stopped after the revocation, resumed by another process: revoked once, deleted, reported as the server says", () =>
@@ -136,105 +243,10 @@ layer(TestLive, { excludeTestServices: true })("durable offboarding", (it) => {
     ), { timeout: 90_000 })
 
   it.effect("a crash before each call, resumed by another process: reported exactly as the admin views say", () =>
-    Effect.gen(function*() {
-      const users = yield* Users.Users
-      const auth = yield* Auth.Auth
-      const consent = yield* Consent.Consent
-      const context = yield* Effect.context<Called>()
-      const password = Redacted.make("pw-durable-erase-1")
-      const mpxns = ["5000002", "1500023300002"]
+    crashEachCall(false), { timeout: 240_000 })
 
-      /** A self-registered user with consent and one token of their own. */
-      const prepare = (username: string) =>
-        Effect.gen(function*() {
-          const registered = yield* users.register({ name: "D", username, email: username, password })
-          const { code } = yield* Effect.flatMap(Inbox.Inbox, (inbox) => inbox.next(username, { timeout: "5 seconds" }))
-          yield* users.verify({ username, password, code })
-          yield* consent.forUser(registered.userId).renewAll(mpxns)
-          yield* auth.login({ username, password })
-          return registered.userId
-        })
-
-      /**
-       * One offboarding, its process dying before call `hangFrom`, resumed by another; answers
-       * how many calls the first process was let make.
-       */
-      const crashAt = (hangFrom: number) =>
-        Effect.acquireUseRelease(
-          Effect.sync(() => mkdtempSync(join(tmpdir(), "glowmarkt-offboard-crash-"))),
-          (dir) =>
-            Effect.gen(function*() {
-              const filename = join(dir, "durable.sqlite")
-              const username = `crash-${Number.isFinite(hangFrom) ? hangFrom : "none"}@x.co`
-              const userId = yield* prepare(username)
-              const accounts = (yield* snapshotOf(userId))!.accounts.map((a) => a.accountId)
-              const ownTokens = (yield* Simulator.tokens).filter((t) => t.userId === userId && t.live).map((t) => t.tokenId)
-              const input = { userId, credentials: { username, password } }
-              // The bulk revocations sent by either process (a hung call is never sent).
-              let revocations = 0
-              const counting = (c: Consent.Service): Consent.Service => ({
-                ...c,
-                forUser: (id) => {
-                  const ops = c.forUser(id)
-                  return { ...ops, revokeAll: (m) => Effect.suspend(() => (revocations++, ops.revokeAll(m))) }
-                }
-              })
-
-              const gate = gated(Context.add(context, Consent.Consent, counting(consent)), hangFrom)
-              const scopeA = yield* Scope.make()
-              const a = yield* Layer.buildWithScope(gatedProcessOn(filename, gate.services, secretKey), scopeA).pipe(withoutCalled)
-              yield* Context.get(a, DurableOnboarding.DurableOnboarding).startOffboarding(input)
-              yield* until(
-                `process A reached call ${hangFrom} or ended`,
-                Effect.map(
-                  Context.get(a, DurableOnboarding.DurableOnboarding).offboardingState(input),
-                  (state) => gate.calls() >= hangFrom || state._tag !== "Pending" ? Option.some(true) : Option.none()
-                )
-              )
-              // Nothing in the engine's storage reveals the password.
-              expect(readFileSync(filename).includes(Buffer.from(Redacted.value(password)))).toBe(false)
-              yield* Scope.close(scopeA, Exit.void)
-
-              const report = yield* Effect.flatMap(DurableOnboarding.DurableOnboarding, (o) => o.offboardingResult(input)).pipe(
-                Effect.provide(
-                  gatedProcessOn(filename, gated(Context.add(context, Consent.Consent, counting(consent)), Infinity).services, secretKey)
-                ),
-                withoutCalled,
-                Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("the flow did not resume") })
-              )
-              const tokens = (yield* Simulator.tokens).filter((t) => t.userId === userId)
-              expect(report, `crash before call ${hangFrom}`).toMatchObject({
-                userId,
-                found: true,
-                meterPoints: mpxns.map((mpxn) => ({ mpxn, outcome: "revoked" })),
-                tokens: "revokedById",
-                accountsRemoved: accounts,
-                userDeleted: true,
-                revocationRequests: 1
-              })
-              // Exactly the tokens the report names were revoked by id; the user's own among
-              // them; none of the user's is valid.
-              expect([...report.tokensRevoked].sort()).toEqual(
-                tokens.filter((t) => t.endedBy === "deleteTokenById").map((t) => t.tokenId).sort()
-              )
-              for (const id of ownTokens) expect(report.tokensRevoked).toContain(id)
-              expect(tokens.filter((t) => t.live)).toEqual([])
-              // Each account removed by its own delete, the user deleted, the consent revoked once.
-              expect(yield* Effect.map(Simulator.accounts, (all) =>
-                all.filter((x) => x.userId === userId && x.removedBy === "deleteAccount").map((x) => x.accountId))).toEqual(accounts)
-              expect(yield* snapshotOf(userId)).toBeUndefined()
-              expect(revocations).toBe(1)
-              return gate.calls()
-            }),
-          (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-        )
-
-      // A run that does not crash counts the flow's calls; then a crash before each of them. The
-      // runs are independent (a file and a user each): a few at a time.
-      const total = yield* crashAt(Number.POSITIVE_INFINITY)
-      expect(total).toBeGreaterThan(10)
-      yield* Effect.forEach(Array.from({ length: total }, (_, i) => i + 1), crashAt, { concurrency: 6, discard: true })
-    }), { timeout: 240_000 })
+  it.effect("a crash just after each call (its answer lost with the process), resumed by another: reported exactly as the admin views say", () =>
+    crashEachCall(true), { timeout: 240_000 })
 
   it.effect("without an AdminAuth where the workflows run: InvalidConfigError, nothing sent", () =>
     Effect.gen(function*() {

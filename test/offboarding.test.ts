@@ -17,7 +17,9 @@ import * as Consent from "../src/services/Consent.js"
 import * as OAuth from "../src/services/OAuth.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
+import * as Tokens from "../src/services/Tokens.js"
 import * as Users from "../src/services/Users.js"
+import type { TokenDocument } from "../src/schema/OAuthModels.js"
 import * as Offboarding from "../src/workflows/Offboarding.js"
 import * as Faults from "../src/testing/Faults.js"
 import * as Simulator from "../src/testing/Simulator.js"
@@ -178,6 +180,42 @@ layer(TestLive, { excludeTestServices: true })("Offboarding against the simulato
         )
         expect(wrong._tag).toBe("InvalidCredentialsError")
         expect((yield* snapshotOf(victim))!.meterPoints.every((m) => m.consented)).toBe(true)
+      }))
+
+    it.effect("a server whose token documents leave out the userId: another user's credentials are still refused, nothing changed", () =>
+      Effect.gen(function*() {
+        const consent = yield* Consent.Consent
+        const tokens = yield* Tokens.Tokens
+        const victim = yield* selfRegistered("victim-2@x.co")
+        const other = yield* selfRegistered("other-2@x.co")
+        yield* consent.forUser(victim).renewAll(meterPoints(9))
+        const otherLive = (yield* tokensOf(other)).filter((t) => t.live).map((t) => t.tokenId)
+        // The spec's TokenDocument has every field optional: a server may list tokens without
+        // the userId they belong to.
+        const withoutUserIds: Tokens.Service = {
+          ...tokens,
+          list: () => Effect.map(tokens.list(), (documents) => documents.map(({ userId: _, ...rest }) => rest as TokenDocument))
+        }
+        const error = yield* Effect.flip(
+          Offboarding.offboard(victim, { credentials: { username: "other-2@x.co", password: pw } }).pipe(
+            Effect.provideService(Tokens.Tokens, withoutUserIds)
+          )
+        )
+        expect(error).toMatchObject({ _tag: "InvalidInputError", field: "credentials" })
+        // The admin views: the victim untouched, and none of the other user's tokens revoked.
+        const still = (yield* snapshotOf(victim))!
+        expect(still.meterPoints.every((m) => m.consented)).toBe(true)
+        expect(still.accounts).toHaveLength(1)
+        expect(yield* accountsDeletedOf(victim)).toEqual([])
+        const otherAfter = yield* tokensOf(other)
+        expect(otherAfter.filter((t) => t.endedBy === "deleteTokenById" || t.endedBy === "deleteToken")).toEqual([])
+        for (const id of otherLive) expect(otherAfter.find((t) => t.tokenId === id)?.live).toBe(true)
+        // The user's own credentials still work with such a server.
+        const report = yield* Offboarding.offboard(victim, { credentials: { username: "victim-2@x.co", password: pw } }).pipe(
+          Effect.provideService(Tokens.Tokens, withoutUserIds)
+        )
+        expect(report).toMatchObject({ found: true, tokens: "revokedById", userDeleted: true })
+        expect((yield* tokensOf(victim)).filter((t) => t.live)).toEqual([])
       }))
 
     it.effect("a rerun after the accounts were removed deletes the user; the tokens ended with the accounts", () =>

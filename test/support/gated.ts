@@ -1,6 +1,7 @@
 /**
  * A "process" of the durable flows that dies at a chosen call: the services a flow calls, each
- * call counted, and from call number `hangFrom` on every call hangs before it is sent. Built on
+ * call counted, and from call number `hangFrom` on every call hangs before it is sent (with
+ * `after`, call `hangFrom` itself is sent and its answer never heard). Built on
  * a SQLite file, torn down, and resumed by another build on the same file, it is a process killed
  * between two calls.
  */
@@ -25,14 +26,23 @@ const tags = [Users.Users, Auth.Auth, Consent.Consent, Accounts.Accounts, Tokens
  * The services of `context`, each call counted (nested operation objects included, such as
  * `Consent.forUser(id)`); from call number `hangFrom` on, every call hangs before it is sent.
  */
-export const gated = (context: Context.Context<Called>, hangFrom: number) => {
+export const gated = (
+  context: Context.Context<Called>,
+  hangFrom: number,
+  options?: { readonly after?: boolean | undefined }
+) => {
   let calls = 0
   const wrap = (value: unknown): unknown => {
     if (typeof value === "function") {
       return (...args: Array<unknown>) => {
         const result = (value as (...a: Array<unknown>) => unknown)(...args)
         return Effect.isEffect(result)
-          ? Effect.suspend(() => ++calls >= hangFrom ? Effect.never : result)
+          ? Effect.suspend(() => {
+            const n = ++calls
+            if (n < hangFrom) return result
+            // `after`: call `hangFrom` is made, and the process dies before it hears the answer.
+            return n === hangFrom && options?.after === true ? Effect.zipRight(Effect.exit(result), Effect.never) : Effect.never
+          })
           : wrap(result)
       }
     }

@@ -957,20 +957,40 @@ export const offboard = <R>(
 
     // The user's tokens, listed as the user. Without an account left (a rerun after the accounts
     // were removed) the user cannot log in, and every token ended with its account.
+    // The credentials must be shown to be the user's before anything is changed: by the account
+    // the login was for, or by the user the listed tokens name (the spec makes both optional, and
+    // a server may leave them out: then nothing shows it, and nothing is done).
     const credentials = input.credentials
     const listed = credentials === undefined || accounts.length === 0 ? undefined : yield* read(
       "list-tokens",
       Schema.Array(Schema.String),
-      Effect.flatMap(Tokens.Tokens, (t) => t.list()).pipe(
-        withSession(credentials),
-        Effect.flatMap((documents) =>
-          documents.some((d) => d.userId !== undefined && d.userId !== userId)
-            ? Effect.fail(
-              new InvalidInputError({ operation: "offboard", field: "credentials", problem: "are not those of the user offboarded" })
-            )
-            : Effect.succeed(documents.map((d): string => d.tokenId))
-        )
-      )
+      Effect.gen(function*() {
+        const issued = yield* Effect.flatMap(Auth, (auth) =>
+          auth.login({
+            username: credentials.username,
+            password: credentials.password,
+            applicationId: credentials.applicationId
+          }))
+        const session: UserSession["Type"] = {
+          applicationId: issued.applicationId,
+          token: Effect.succeed(issued.token),
+          expiresAt: Effect.succeed(Option.some(issued.expiresAt)),
+          invalidate: () => Effect.void,
+          canLogInAgain: false
+        }
+        const documents = yield* Effect.provideService(Effect.flatMap(Tokens.Tokens, (t) => t.list()), UserSession, session)
+        const named = documents.flatMap((d) => (d.userId === undefined ? [] : [d.userId as string]))
+        const shown = named.length > 0 || Option.isSome(issued.accountId)
+        const contradicted = named.some((id) => id !== userId) ||
+          Option.exists(issued.accountId, (a) => !accounts.includes(a))
+        return shown && !contradicted ? documents.map((d): string => d.tokenId) : yield* new InvalidInputError({
+          operation: "offboard",
+          field: "credentials",
+          problem: shown
+            ? "are not those of the user offboarded"
+            : "cannot be shown to be those of the user offboarded (the server named neither their account nor their user)"
+        })
+      })
     )
 
     const status = (round: number) =>
@@ -982,6 +1002,15 @@ export const offboard = <R>(
           holding: s.meterPointVerification.filter((m) => m.isVerified === true).map((m) => m.mpxn)
         })))
       )
+    // A call that must not be repeated is preceded by a step that records the intent to make it.
+    // When a run finds that step recorded by an earlier process (which may have made the call
+    // and died before its answer was recorded), it asks the server before acting again.
+    const madeBefore = (name: string): Effect.Effect<boolean, OffboardError, R> =>
+      Effect.suspend(() => {
+        let now = false
+        return Effect.map(engine.step(`${name}-intent`, Schema.Void, Effect.sync(() => { now = true })), () => !now)
+      })
+
     const first = yield* status(0)
     let pending = first.holding
     let revocationRequests = 0
@@ -989,7 +1018,17 @@ export const offboard = <R>(
       const last = round >= rounds - 1
       for (const [b, batch] of chunks(pending, 100).entries()) {
         revocationRequests++
-        yield* engine.step(`revoke-${round}-${b}`, Schema.Void, consent((c) => Effect.asVoid(c.revokeAll(batch)))).pipe(
+        // Sent before by a process that died before recording it: only what still holds.
+        const stillHolding = (yield* madeBefore(`revoke-${round}-${b}`))
+          ? consent((c) => c.status()).pipe(Effect.map((s) =>
+            batch.filter((mpxn) => s.meterPointVerification.some((m) => m.mpxn === mpxn && m.isVerified === true))
+          ))
+          : Effect.succeed(batch)
+        yield* engine.step(
+          `revoke-${round}-${b}`,
+          Schema.Void,
+          Effect.flatMap(stillHolding, (mpxns) => mpxns.length === 0 ? Effect.void : consent((c) => Effect.asVoid(c.revokeAll(mpxns))))
+        ).pipe(
           // A lost answer, a refusal to start: the next status read says what holds. In the last
           // round, the error is the caller's (who can run the whole offboarding again).
           Effect.catchIf(
@@ -1072,12 +1111,15 @@ export const offboard = <R>(
 
     // The user. A delete whose answer was lost is replayed by the client (a 404 on the replay
     // means the first attempt deleted it); a look-up confirms.
+    // A 404 after a delete made by an earlier process of this run (whose answer was lost with
+    // it) means that delete removed the user, as a 404 on the client's replay does.
+    const deleteMadeBefore = yield* madeBefore("delete-user")
     const deleted = yield* engine.step(
       "delete-user",
       Schema.Literal("deleted", "notFound", "unknown"),
       users((u) => u.delete(userId)).pipe(
         Effect.as("deleted" as const),
-        Effect.catchTag("NotFoundError", () => Effect.succeed("notFound" as const)),
+        Effect.catchTag("NotFoundError", () => Effect.succeed(deleteMadeBefore ? "deleted" as const : "notFound" as const)),
         Effect.catchIf((e) => mayHaveActed(e), () => Effect.succeed("unknown" as const))
       )
     )
