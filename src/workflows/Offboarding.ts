@@ -57,7 +57,7 @@ export interface OffboardReport {
    * - `revokedById`: this run listed them with the user's own credentials and revoked each by
    *   id (`tokensRevoked`; the token this run logged in with to list them is among them, and the
    *   one it logged in with to revoke them was revoked too). A token issued after the listing
-   *   ended with its account;
+   *   (among them the login of a revoking attempt that was tried again) ended with its account;
    * - `endedWithAccounts`: no credentials were given (or the user had no account left to log in
    *   with): each token ended with the removal of its account, and the server accepts no token
    *   of a deleted user;
