@@ -6,7 +6,6 @@
  * @internal
  */
 import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -34,16 +33,17 @@ import { isRetryable, retryAfterFailure, retrySchedule } from "./retry.js"
 /** The current attempt's deadline. Provided by {@link call} to the derived client's requests. */
 export class CurrentAttempt extends Context.Tag("effect-glowmarkt/internal/CurrentAttempt")<CurrentAttempt, Deadline>() {}
 
-/** Records the status and request of each response into the current attempt. */
-export const withProbe = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
-  HttpClient.tap(client, (response: HttpClientResponse.HttpClientResponse) =>
-    Effect.contextWith((context: Context.Context<never>) => {
-      const attempt = Context.getOption(context, CurrentAttempt)
-      if (attempt._tag === "Some") {
-        attempt.value.status = response.status
-        attempt.value.request = response.request
-      }
-    }))
+/**
+ * Records the status and request of a response into the current attempt, if any (the lean
+ * client calls it with each response, `lean.ts`).
+ */
+export const recordResponse = (response: HttpClientResponse.HttpClientResponse, context: Context.Context<never>): void => {
+  const attempt = Context.getOption(context, CurrentAttempt)
+  if (attempt._tag === "Some") {
+    attempt.value.status = response.status
+    attempt.value.request = response.request
+  }
+}
 
 /** The tracer a fiber has when none was installed: its spans are seen by nobody. */
 const nativeTracer = Effect.runSync(Effect.tracer)
