@@ -6,12 +6,17 @@
  * @internal
  */
 import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
+import type { Predicate } from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
@@ -59,6 +64,57 @@ const redactedNames = (() => {
     return last[1]
   }
 })()
+
+const always = () => true
+
+/**
+ * What an attempt runs under, set in one update of the fiber's refs and put back in one:
+ *
+ * - its scope and deadline added to the context (`withScope` aborts the request when the
+ *   scope closes; the lean client records the response into the deadline);
+ * - the library's sensitive header names added to `Headers.currentRedactedNames`, so that a
+ *   caller's own `HttpClient` middleware that prints headers prints them redacted;
+ * - the platform's client span disabled (`HttpClient.currentTracerDisabledWhen`): it would end
+ *   with the request, body and headers, in its exit. Each operation has its own span instead.
+ *
+ * Why not `Effect.provide` + two `Effect.locallyWith`: each of those is an `acquireUseRelease`
+ * and two copies of the fiber's refs (`FiberRefs` are immutable: every set copies their map),
+ * six per attempt where this makes two; they were a third of what the library allocated per
+ * call beyond the bare `HttpClient` (BENCHMARKS.md, "The lean client").
+ */
+const enterAttempt = (scope: Scope.CloseableScope, deadline: Deadline) => {
+  let saved: readonly [Context.Context<never>, ReadonlyArray<string | RegExp>, Predicate<any>] | undefined
+  const set = (
+    id: FiberId.Single,
+    refs: FiberRefs.FiberRefs,
+    context: Context.Context<never>,
+    names: ReadonlyArray<string | RegExp>,
+    disabled: Predicate<any>
+  ) =>
+    FiberRefs.updateManyAs(refs, {
+      entries: [
+        [FiberRef.currentContext, [[id, context]]],
+        [Headers.currentRedactedNames, [[id, names]]],
+        [HttpClient.currentTracerDisabledWhen, [[id, disabled]]]
+      ]
+    })
+  return {
+    enter: (id: FiberId.Single, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+      const context = FiberRefs.getOrDefault(refs, FiberRef.currentContext)
+      const names = FiberRefs.getOrDefault(refs, Headers.currentRedactedNames)
+      saved = [context, names, FiberRefs.getOrDefault(refs, HttpClient.currentTracerDisabledWhen)]
+      return set(
+        id,
+        refs,
+        Context.add(Context.add(context, Scope.Scope, scope), CurrentAttempt, deadline),
+        redactedNames(names),
+        always
+      )
+    },
+    leave: (id: FiberId.Single, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs =>
+      saved === undefined ? refs : set(id, refs, ...saved)
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The call
@@ -123,29 +179,39 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
       if (GlowmarktError.mayHaveActed(error)) mayHaveActed = true
       return Effect.fail(error)
     }
-    const once = Effect.flatMap(Scope.make(), (scope) => {
-      attempts++
-      const deadline = deadlines.start(scope)
-      return attempt.pipe(
-        Effect.provide(Context.make(Scope.Scope, scope).pipe(Context.add(CurrentAttempt, deadline))),
-        // Interrupted from outside: abort the request now.
-        Effect.onInterrupt(() => Effect.suspend(() => (deadlines.finish(deadline), Scope.close(scope, Exit.void)))),
-        Effect.matchCauseEffect({
-          onSuccess: (value) => {
-            deadlines.finish(deadline)
-            lastStatus = deadline.status
-            return Effect.succeed(value)
-          },
-          onFailure: (cause) => {
-            const timeout = deadlines.finish(deadline)
-            lastStatus = deadline.status
-            const error = Cause.failureOption(cause)
-            if (error._tag === "None") return Effect.failCause(cause as Cause.Cause<never>)
-            return timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
-          }
-        })
-      )
-    })
+    const once = Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Scope.make(), (scope) => {
+        attempts++
+        const deadline = deadlines.start(scope)
+        const refs = enterAttempt(scope, deadline)
+        return Effect.zipRight(
+          Effect.updateFiberRefs(refs.enter),
+          Effect.matchCauseEffect(restore(attempt), {
+            onSuccess: (value) => {
+              deadlines.finish(deadline)
+              lastStatus = deadline.status
+              return Effect.as(Effect.updateFiberRefs(refs.leave), value)
+            },
+            onFailure: (cause) => {
+              const timeout = deadlines.finish(deadline)
+              lastStatus = deadline.status
+              const error = Cause.failureOption(cause)
+              return Effect.zipRight(
+                Effect.updateFiberRefs(refs.leave),
+                error._tag === "Some"
+                  ? restore(
+                    timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
+                  )
+                  // Interrupted from outside: abort the request now.
+                  : Cause.isInterruptedOnly(cause)
+                  ? Effect.zipRight(Scope.close(scope, Exit.void), Effect.failCause(cause as Cause.Cause<never>))
+                  : Effect.failCause(cause as Cause.Cause<never>)
+              )
+            }
+          })
+        )
+      })
+    )
     return once.pipe(
       retryAfterFailure(
         (error) => settings.retry.times > 0 && isRetryable(operation)(error),
@@ -163,7 +229,6 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
         () => Effect.sync(options!.onReplayNotFound!)
       ),
       (effect) => effect as Effect.Effect<A, Mapped<Op, E>, Exclude<R, Scope.Scope | CurrentAttempt>>,
-      Effect.locallyWith(Headers.currentRedactedNames, redactedNames),
       (effect) =>
         span === undefined ? effect : effect.pipe(
           Effect.onExit((exit) =>

@@ -47,13 +47,10 @@ export const makeClients = Effect.gen(function*() {
   yield* Effect.forkScoped(deadlines.watch)
   // The declaration carries the `/api/v0-1` prefix; the configured base URL ends with it.
   const origin = settings.baseUrl.slice(0, settings.baseUrl.length - basePath.length)
-  const base = (yield* HttpClient.HttpClient).pipe(
-    // The platform's own client span ends with the failed request in its exit: body (passwords)
-    // and headers (keys, tokens) included. Each operation has its own span instead (see call.ts).
-    HttpClient.withTracerDisabledWhen(() => true),
-    // Each attempt runs in a scope of its own: closing it aborts the request (see deadlines.ts).
-    HttpClient.withScope
-  )
+  // Each attempt runs in a scope of its own: closing it aborts the request (see deadlines.ts).
+  // The platform's own client span is disabled for the attempt (call.ts): it would end with the
+  // failed request in its exit, body (passwords) and headers (keys, tokens) included.
+  const base = HttpClient.withScope(yield* HttpClient.HttpClient)
   // The origin and `accept` are part of each request as the lean client builds it (one request
   // object per call, not one per `mapRequest`); it records each response's status and request
   // into the current attempt (`call.ts`).
