@@ -224,10 +224,12 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
             )
           )
       ),
-      Effect.catchIf(
-        (error) => error._tag === "NotFoundError" && mayHaveActed && options?.onReplayNotFound !== undefined,
-        () => Effect.sync(options!.onReplayNotFound!)
-      ),
+      (effect) =>
+        options?.onReplayNotFound === undefined ? effect : Effect.catchIf(
+          effect,
+          (error) => error._tag === "NotFoundError" && mayHaveActed,
+          () => Effect.sync(options.onReplayNotFound!)
+        ),
       (effect) => effect as Effect.Effect<A, Mapped<Op, E>, Exclude<R, Scope.Scope | CurrentAttempt>>,
       (effect) =>
         span === undefined ? effect : effect.pipe(
