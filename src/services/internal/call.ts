@@ -68,6 +68,15 @@ const redactedNames = (() => {
 const always = () => true
 
 /**
+ * Drops the request from a finished attempt's deadline: the deadline stays in the watcher's
+ * queue until the watcher next wakes (up to the request timeout later), and with it the request
+ * (headers, body) would live that long, promoted to the old generation under load.
+ */
+const forget = (deadline: Deadline): void => {
+  deadline.request = undefined
+}
+
+/**
  * What an attempt runs under, set in one update of the fiber's refs and put back in one:
  *
  * - its scope and deadline added to the context (`withScope` aborts the request when the
@@ -190,23 +199,24 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
             onSuccess: (value) => {
               deadlines.finish(deadline)
               lastStatus = deadline.status
+              forget(deadline)
               return Effect.as(Effect.updateFiberRefs(refs.leave), value)
             },
             onFailure: (cause) => {
               const timeout = deadlines.finish(deadline)
               lastStatus = deadline.status
               const error = Cause.failureOption(cause)
-              return Effect.zipRight(
-                Effect.updateFiberRefs(refs.leave),
-                error._tag === "Some"
-                  ? restore(
-                    timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
-                  )
-                  // Interrupted from outside: abort the request now.
-                  : Cause.isInterruptedOnly(cause)
-                  ? Effect.zipRight(Scope.close(scope, Exit.void), Effect.failCause(cause as Cause.Cause<never>))
-                  : Effect.failCause(cause as Cause.Cause<never>)
-              )
+              // The mapping reads the attempt's request now (to redact its secrets), not later.
+              const next = error._tag === "Some"
+                ? restore(
+                  timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
+                )
+                // Interrupted from outside: abort the request now.
+                : Cause.isInterruptedOnly(cause)
+                ? Effect.zipRight(Scope.close(scope, Exit.void), Effect.failCause(cause as Cause.Cause<never>))
+                : Effect.failCause(cause as Cause.Cause<never>)
+              forget(deadline)
+              return Effect.zipRight(Effect.updateFiberRefs(refs.leave), next)
             }
           })
         )
