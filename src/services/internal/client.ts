@@ -1,6 +1,7 @@
 /**
- * The three derived clients, one per security group, each with its own `HttpClient` that adds
- * exactly that group's headers. Built once per layer, never per call.
+ * The derived clients, one per group of the declaration (the lean client of `lean.ts`), each with
+ * its own `HttpClient` that adds exactly that group's headers. Built once per layer, never per
+ * call.
  *
  * @internal
  */
