@@ -7,6 +7,9 @@
  */
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -180,4 +183,38 @@ describe("the lean client does what HttpApiClient does", () => {
       expect(value).toEqual({ valid: true })
       expect(response.status).toBe(200)
     }))
+
+  it.effect("an endpoint it does not cover is left to HttpApiClient, with the same headers and onResponse", () =>
+    Effect.gen(function*() {
+      // A `Uint8Array` answer is not covered by the lean client.
+      const Api = HttpApi.make("fallback").add(
+        HttpApiGroup.make("files").add(
+          HttpApiEndpoint.get("download", "/files/:name")
+            .setPath(Schema.Struct({ name: Schema.String }))
+            .addSuccess(HttpApiSchema.Uint8Array())
+        )
+      )
+      const current: Current = { answer: { status: 200, body: "bytes" }, theirs: [], ours: [] }
+      const seen: Array<number> = []
+      const lean = yield* Lean.group(Api, {
+        group: "files",
+        httpClient: answering(current, "ours"),
+        baseUrl: "http://example.test",
+        headers: { accept: "application/octet-stream" },
+        onResponse: (response) => {
+          seen.push(response.status)
+        }
+      })
+      const body = yield* lean.download({ path: { name: "a b" } })
+      expect(new TextDecoder().decode(body)).toBe("bytes")
+      expect(seen).toEqual([200])
+      expect(current.ours.map(sentOf)).toEqual([{
+        method: "GET",
+        url: "http://example.test/files/a b",
+        urlParams: "[]",
+        headers: { accept: "application/octet-stream" },
+        body: ""
+      }])
+    }))
 })
+

@@ -39,7 +39,7 @@ import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpBody from "@effect/platform/HttpBody"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -276,7 +276,7 @@ export const group = <
             HttpApiClient.endpoint(api as any, {
               group: options.group as never,
               endpoint: endpoint.name as never,
-              httpClient: HttpClientResponseHook(httpClient, onResponse),
+              httpClient: forFallback(httpClient, startHeaders, onResponse),
               baseUrl: prefix
             }) as Effect.Effect<any>,
             (fn) => {
@@ -291,20 +291,24 @@ export const group = <
     return Effect.as(Effect.all(fallbacks, { discard: true }), client as any)
   })
 
-/** `onResponse` on a plain `HttpClient`, for the endpoints left to `HttpApiClient`. */
-const HttpClientResponseHook = <E, R>(
+/**
+ * The given `HttpClient` as the lean client would use it, for the endpoints left to
+ * `HttpApiClient`: the start headers under the endpoint's own, and `onResponse`.
+ */
+const forFallback = <E, R>(
   httpClient: HttpClient.HttpClient.With<E, R>,
+  startHeaders: Record<string, string>,
   onResponse: Options<E, R>["onResponse"]
-): HttpClient.HttpClient.With<E, R> =>
-  onResponse === undefined ? httpClient : {
-    ...httpClient,
-    execute: (request) =>
-      Effect.flatMap(httpClient.execute(request), (response) =>
-        Effect.contextWith((context: Context.Context<never>) => {
-          onResponse(response, context)
-          return response
-        }))
-  } as HttpClient.HttpClient.With<E, R>
+): HttpClient.HttpClient.With<E, R> => {
+  const withHeaders = HttpClient.mapRequest(
+    httpClient,
+    (request) => HttpClientRequest.setHeaders(request, { ...startHeaders, ...request.headers })
+  )
+  return onResponse === undefined ? withHeaders : HttpClient.tap(withHeaders, (response) =>
+    Effect.contextWith((context: Context.Context<never>) => {
+      onResponse(response, context)
+    }))
+}
 
 const makeEndpoint = (
   endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps,
