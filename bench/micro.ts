@@ -5,23 +5,35 @@
  * benchmark's ratio comes from, measured alone (steadier on a busy machine, and quick to
  * profile: `node --import tsx --cpu-prof bench/micro.ts`).
  *
- *   node --import tsx --expose-gc bench/micro.ts [--calls N] [--rounds R]
+ * With `--transport undici`, the package's `UndiciHttpClient` on a dispatcher that answers at
+ * once, so that the transport's own per-call path is in the measure; every op runs once per
+ * round (rotating), and the library's ratio to the platform `HttpClient` by hand on the same
+ * transport is computed per round.
+ *
+ *   node --import tsx --expose-gc bench/micro.ts [--calls N] [--rounds R] [--transport stub|undici] [--concurrency C]
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as Undici from "@effect/platform-node/Undici"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { AddUserRes } from "../src/schema/Models.js"
 import * as Credentials from "../src/services/Credentials.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
+import * as UndiciHttpClient from "../src/transport/UndiciHttpClient.js"
 import { args, median, round, userJson } from "./lib/common.js"
 
 const argv = args()
 const calls = argv.number("calls", 20000)
 const rounds = argv.number("rounds", 5)
+const concurrency = argv.number("concurrency", 1)
+const transport = (argv.get("transport") ?? "stub") as "stub" | "undici"
 
 const active = userJson("active")
 const unverified = userJson("unverified")
@@ -38,42 +50,101 @@ const baseline = Effect.sync(() => new Response(active, { status: 200, headers: 
   Effect.flatMap((r) => Effect.promise(() => r.json()))
 )
 
+const base = "http://127.0.0.1:1/api/v0-1"
+const decode = Schema.decodeUnknown(AddUserRes)
+
+const activeBuffer = new TextEncoder().encode(active).buffer
+const unverifiedBuffer = new TextEncoder().encode(unverified).buffer
+
+/** A dispatcher that answers every request at once, with a fresh body object per response. */
+const fakeDispatcher = {
+  request: (options: { readonly method: string }) =>
+    Promise.resolve({
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: {
+        text: () => Promise.resolve(options.method === "GET" ? active : unverified),
+        arrayBuffer: () => Promise.resolve(options.method === "GET" ? activeBuffer : unverifiedBuffer),
+        on: () => undefined
+      }
+    })
+} as unknown as Undici.Dispatcher
+
 const main = async () => {
+  // `stub`: `HttpClient.make` answering a web `Response` (the historical micro); `undici`: the
+  // package's `UndiciHttpClient.make` on a dispatcher that answers at once, which keeps the
+  // transport's own per-call path (scoped requests, body reads) in the measure.
+  const client = transport === "undici" ? UndiciHttpClient.make(fakeDispatcher) : stub
   const runtime = ManagedRuntime.make(
     Users.layer.pipe(
       Layer.provide(GlowmarktConfig.layer({
-        baseUrl: "http://127.0.0.1:1/api/v0-1",
+        baseUrl: base,
         applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d",
         directoryId: "d6f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"
       })),
-      Layer.provide(Layer.succeed(HttpClient.HttpClient, stub))
+      Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
     )
   )
   const users = await runtime.runPromise(Users.Users)
   const credential = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "k", secret: "s" }))
   const password = Redacted.make("correct horse battery staple")
+  const userId = "8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21"
   const ops: Record<string, (i: number) => Effect.Effect<unknown, unknown>> = {
-    baseline: () => baseline,
-    getById: () => Effect.provideService(users.getById("8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21"), Credentials.AdminAuth, credential),
+    ...(transport === "stub" ? { baseline: () => baseline } : {}),
+    // The platform's HttpClient by hand on the same transport (request, `.json`, the same
+    // decode): the overhead table's "httpclient", what the library is compared with.
+    "httpclient getById": () =>
+      client.get(`${base}/user/${userId}`, { headers: { accept: "application/json", authorization: "Basic aDpz" } }).pipe(
+        Effect.flatMap((r) => r.json),
+        Effect.flatMap(decode)
+      ),
+    "httpclient register": (i) =>
+      client.execute(
+        HttpClientRequest.post(`${base}/register`).pipe(
+          HttpClientRequest.acceptJson,
+          HttpClientRequest.bodyUnsafeJson({
+            name: "Bench User",
+            username: `user${i}@example.com`,
+            email: `user${i}@example.com`,
+            password: "correct horse battery staple",
+            applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d",
+            directoryId: "d6f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"
+          })
+        )
+      ).pipe(Effect.flatMap((r) => r.json), Effect.flatMap(decode)),
+    getById: () => Effect.provideService(users.getById(userId), Credentials.AdminAuth, credential),
     register: (i) => users.register({ name: "Bench User", username: `user${i}@example.com`, email: `user${i}@example.com`, password })
   }
-  const result: Record<string, number> = {}
-  for (const [name, op] of Object.entries(ops)) {
-    const loop = Effect.forEach(Array.from({ length: calls }, (_, i) => i), op, { concurrency: 1, discard: true })
-    await runtime.runPromise(loop) // warm-up
-    const us: Array<number> = []
-    for (let r = 0; r < rounds; r++) {
+  const loops = Object.fromEntries(
+    Object.entries(ops).map((
+      [name, op]
+    ) => [name, Effect.forEach(Array.from({ length: calls }, (_, i) => i), op, { concurrency, discard: true })])
+  )
+  for (const loop of Object.values(loops)) await runtime.runPromise(loop) // warm-up
+  // Rotating rounds: every op once per round, so that the per-round ratios share the load.
+  const us: Record<string, Array<number>> = {}
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, loop] of Object.entries(loops)) {
       globalThis.gc?.()
       const cpu0 = process.cpuUsage()
       await runtime.runPromise(loop)
       const cpu = process.cpuUsage(cpu0)
-      us.push((cpu.user + cpu.system) / calls)
+      ;(us[name] ??= []).push((cpu.user + cpu.system) / calls)
     }
-    result[name] = round(median(us), 1)
-    process.stderr.write(`micro ${name}: ${result[name]} µs CPU/call (rounds: ${us.map((u) => round(u, 1)).join(", ")})\n`)
+  }
+  const result: Record<string, number> = {}
+  for (const [name, values] of Object.entries(us)) {
+    result[name] = round(median(values), 1)
+    process.stderr.write(`micro ${transport} c=${concurrency} ${name}: ${result[name]} µs CPU/call (rounds: ${values.map((u) => round(u, 1)).join(", ")})\n`)
+  }
+  const ratios: Record<string, number> = {}
+  for (const op of ["getById", "register"]) {
+    const per = us[op]!.map((x, r) => x / us[`httpclient ${op}`]![r]!)
+    ratios[op] = round(median(per), 3)
+    process.stderr.write(`micro ${transport} c=${concurrency} ${op} / httpclient: ${ratios[op]} [${round(Math.min(...per), 3)}-${round(Math.max(...per), 3)}]\n`)
   }
   await runtime.dispose()
-  process.stdout.write(`${JSON.stringify({ cpuUsPerCall: result })}\n`)
+  process.stdout.write(`${JSON.stringify({ transport, concurrency, cpuUsPerCall: result, libraryOverHttpclient: ratios })}\n`)
 }
 
 main().catch((error) => {

@@ -1,8 +1,8 @@
 /**
  * The User System endpoints, declared once.
  *
- * From this one declaration come the typed client (`HttpApiClient.group`, one per group), the
- * simulator (`HttpApiBuilder`) and an OpenAPI document (`OpenApi.fromApi`) that the tests diff
+ * From this one declaration come the typed client (one per group, typed as `HttpApiClient.group`'s:
+ * the services' lean client, `services/internal/lean.ts`, derived from it), the simulator (`HttpApiBuilder`) and an OpenAPI document (`OpenApi.fromApi`) that the tests diff
  * against the upstream swagger's paths, methods and statuses.
  *
  * Endpoints are grouped by what they need to be called, because the derived client ignores

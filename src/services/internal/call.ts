@@ -13,6 +13,10 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
+import type { Predicate } from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
@@ -34,16 +38,17 @@ import { isRetryable, retryAfterFailure, retrySchedule } from "./retry.js"
 /** The current attempt's deadline. Provided by {@link call} to the derived client's requests. */
 export class CurrentAttempt extends Context.Tag("effect-glowmarkt/internal/CurrentAttempt")<CurrentAttempt, Deadline>() {}
 
-/** Records the status and request of each response into the current attempt. */
-export const withProbe = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
-  HttpClient.tap(client, (response: HttpClientResponse.HttpClientResponse) =>
-    Effect.contextWith((context: Context.Context<never>) => {
-      const attempt = Context.getOption(context, CurrentAttempt)
-      if (attempt._tag === "Some") {
-        attempt.value.status = response.status
-        attempt.value.request = response.request
-      }
-    }))
+/**
+ * Records the status and request of a response into the current attempt, if any (the lean
+ * client calls it with each response, `lean.ts`).
+ */
+export const recordResponse = (response: HttpClientResponse.HttpClientResponse, context: Context.Context<never>): void => {
+  const attempt = Context.getOption(context, CurrentAttempt)
+  if (attempt._tag === "Some") {
+    attempt.value.status = response.status
+    attempt.value.request = response.request
+  }
+}
 
 /** The tracer a fiber has when none was installed: its spans are seen by nobody. */
 const nativeTracer = Effect.runSync(Effect.tracer)
@@ -59,6 +64,66 @@ const redactedNames = (() => {
     return last[1]
   }
 })()
+
+const always = () => true
+
+/**
+ * Drops the request from a finished attempt's deadline: the deadline stays in the watcher's
+ * queue until the watcher next wakes (up to the request timeout later), and with it the request
+ * (headers, body) would live that long, promoted to the old generation under load.
+ */
+const forget = (deadline: Deadline): void => {
+  deadline.request = undefined
+}
+
+/**
+ * What an attempt runs under, set in one update of the fiber's refs and put back in one:
+ *
+ * - its scope and deadline added to the context (`withScope` aborts the request when the
+ *   scope closes; the lean client records the response into the deadline);
+ * - the library's sensitive header names added to `Headers.currentRedactedNames`, so that a
+ *   caller's own `HttpClient` middleware that prints headers prints them redacted;
+ * - the platform's client span disabled (`HttpClient.currentTracerDisabledWhen`): it would end
+ *   with the request, body and headers, in its exit. Each operation has its own span instead.
+ *
+ * Why not `Effect.provide` + two `Effect.locallyWith`: each of those is an `acquireUseRelease`
+ * and two copies of the fiber's refs (`FiberRefs` are immutable: every set copies their map),
+ * six per attempt where this makes two; they were a third of what the library allocated per
+ * call beyond the bare `HttpClient` (BENCHMARKS.md, "The lean client").
+ */
+const enterAttempt = (scope: Scope.CloseableScope, deadline: Deadline) => {
+  let saved: readonly [Context.Context<never>, ReadonlyArray<string | RegExp>, Predicate<any>] | undefined
+  const set = (
+    id: FiberId.Single,
+    refs: FiberRefs.FiberRefs,
+    context: Context.Context<never>,
+    names: ReadonlyArray<string | RegExp>,
+    disabled: Predicate<any>
+  ) =>
+    FiberRefs.updateManyAs(refs, {
+      entries: [
+        [FiberRef.currentContext, [[id, context]]],
+        [Headers.currentRedactedNames, [[id, names]]],
+        [HttpClient.currentTracerDisabledWhen, [[id, disabled]]]
+      ]
+    })
+  return {
+    enter: (id: FiberId.Single, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+      const context = FiberRefs.getOrDefault(refs, FiberRef.currentContext)
+      const names = FiberRefs.getOrDefault(refs, Headers.currentRedactedNames)
+      saved = [context, names, FiberRefs.getOrDefault(refs, HttpClient.currentTracerDisabledWhen)]
+      return set(
+        id,
+        refs,
+        Context.add(Context.add(context, Scope.Scope, scope), CurrentAttempt, deadline),
+        redactedNames(names),
+        always
+      )
+    },
+    leave: (id: FiberId.Single, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs =>
+      saved === undefined ? refs : set(id, refs, ...saved)
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The call
@@ -123,29 +188,40 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
       if (GlowmarktError.mayHaveActed(error)) mayHaveActed = true
       return Effect.fail(error)
     }
-    const once = Effect.flatMap(Scope.make(), (scope) => {
-      attempts++
-      const deadline = deadlines.start(scope)
-      return attempt.pipe(
-        Effect.provide(Context.make(Scope.Scope, scope).pipe(Context.add(CurrentAttempt, deadline))),
-        // Interrupted from outside: abort the request now.
-        Effect.onInterrupt(() => Effect.suspend(() => (deadlines.finish(deadline), Scope.close(scope, Exit.void)))),
-        Effect.matchCauseEffect({
-          onSuccess: (value) => {
-            deadlines.finish(deadline)
-            lastStatus = deadline.status
-            return Effect.succeed(value)
-          },
-          onFailure: (cause) => {
-            const timeout = deadlines.finish(deadline)
-            lastStatus = deadline.status
-            const error = Cause.failureOption(cause)
-            if (error._tag === "None") return Effect.failCause(cause as Cause.Cause<never>)
-            return timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
-          }
-        })
-      )
-    })
+    const once = Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Scope.make(), (scope) => {
+        attempts++
+        const deadline = deadlines.start(scope)
+        const refs = enterAttempt(scope, deadline)
+        return Effect.zipRight(
+          Effect.updateFiberRefs(refs.enter),
+          Effect.matchCauseEffect(restore(attempt), {
+            onSuccess: (value) => {
+              deadlines.finish(deadline)
+              lastStatus = deadline.status
+              forget(deadline)
+              return Effect.as(Effect.updateFiberRefs(refs.leave), value)
+            },
+            onFailure: (cause) => {
+              const timeout = deadlines.finish(deadline)
+              lastStatus = deadline.status
+              const error = Cause.failureOption(cause)
+              // The mapping reads the attempt's request now (to redact its secrets), not later.
+              const next = error._tag === "Some"
+                ? restore(
+                  timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
+                )
+                // Interrupted from outside: abort the request now.
+                : Cause.isInterruptedOnly(cause)
+                ? Effect.zipRight(Scope.close(scope, Exit.void), Effect.failCause(cause as Cause.Cause<never>))
+                : Effect.failCause(cause as Cause.Cause<never>)
+              forget(deadline)
+              return Effect.zipRight(Effect.updateFiberRefs(refs.leave), next)
+            }
+          })
+        )
+      })
+    )
     return once.pipe(
       retryAfterFailure(
         (error) => settings.retry.times > 0 && isRetryable(operation)(error),
@@ -158,12 +234,13 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
             )
           )
       ),
-      Effect.catchIf(
-        (error) => error._tag === "NotFoundError" && mayHaveActed && options?.onReplayNotFound !== undefined,
-        () => Effect.sync(options!.onReplayNotFound!)
-      ),
+      (effect) =>
+        options?.onReplayNotFound === undefined ? effect : Effect.catchIf(
+          effect,
+          (error) => error._tag === "NotFoundError" && mayHaveActed,
+          () => Effect.sync(options.onReplayNotFound!)
+        ),
       (effect) => effect as Effect.Effect<A, Mapped<Op, E>, Exclude<R, Scope.Scope | CurrentAttempt>>,
-      Effect.locallyWith(Headers.currentRedactedNames, redactedNames),
       (effect) =>
         span === undefined ? effect : effect.pipe(
           Effect.onExit((exit) =>

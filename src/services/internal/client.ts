@@ -1,10 +1,10 @@
 /**
- * The three derived clients, one per security group, each with its own `HttpClient` that adds
- * exactly that group's headers. Built once per layer, never per call.
+ * The derived clients, one per group of the declaration (the lean client of `lean.ts`), each with
+ * its own `HttpClient` that adds exactly that group's headers. Built once per layer, never per
+ * call.
  *
  * @internal
  */
-import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
@@ -15,8 +15,9 @@ import { basePath, GlowmarktApi } from "../../schema/GlowmarktApi.js"
 import type { ApplicationId, AuthToken, UserId } from "../../schema/Identifiers.js"
 import { AdminAuth, applyAdmin } from "../Credentials.js"
 import { GlowmarktConfig } from "../GlowmarktConfig.js"
-import { withProbe } from "./call.js"
+import { recordResponse } from "./call.js"
 import * as Deadlines from "./deadlines.js"
+import * as Lean from "./lean.js"
 
 /**
  * The `applicationId` and token of the current session call. Internal: callers provide a
@@ -47,62 +48,48 @@ export const makeClients = Effect.gen(function*() {
   yield* Effect.forkScoped(deadlines.watch)
   // The declaration carries the `/api/v0-1` prefix; the configured base URL ends with it.
   const origin = settings.baseUrl.slice(0, settings.baseUrl.length - basePath.length)
-  const base = (yield* HttpClient.HttpClient).pipe(
-    HttpClient.mapRequest(HttpClientRequest.prependUrl(origin)),
-    HttpClient.mapRequest(HttpClientRequest.acceptJson),
-    // The platform's own client span ends with the failed request in its exit: body (passwords)
-    // and headers (keys, tokens) included. Each operation has its own span instead (see call.ts).
-    HttpClient.withTracerDisabledWhen(() => true),
-    // Each attempt runs in a scope of its own: closing it aborts the request (see deadlines.ts).
-    HttpClient.withScope
-  )
-  const publicClient = yield* HttpApiClient.group(GlowmarktApi, { group: "public", httpClient: withProbe(base) })
-  const adminClient = yield* HttpApiClient.group(GlowmarktApi, {
-    group: "admin",
-    httpClient: withProbe(
-      HttpClient.mapRequestEffect(base, (request) => Effect.map(AdminAuth, (credential) => applyAdmin(credential)(request)))
-    )
-  })
-  const sessionClient = yield* HttpApiClient.group(GlowmarktApi, {
-    group: "session",
-    httpClient: withProbe(
-      HttpClient.mapRequestEffect(base, (request) =>
-        Effect.map(SessionToken, ({ applicationId, token }) =>
-          HttpClientRequest.setHeaders(request, { applicationId, token: Redacted.value(token) })))
-    )
-  })
-  const adminHttp = withProbe(
-    HttpClient.mapRequestEffect(base, (request) => Effect.map(AdminAuth, (credential) => applyAdmin(credential)(request)))
-  )
-  const sessionHttp = withProbe(
-    HttpClient.mapRequestEffect(base, (request) =>
-      Effect.map(SessionToken, ({ applicationId, token }) =>
-        HttpClientRequest.setHeaders(request, { applicationId, token: Redacted.value(token) })))
-  )
-  const accountAdmin = yield* HttpApiClient.group(GlowmarktApi, { group: "accountAdmin", httpClient: adminHttp })
-  const accountSession = yield* HttpApiClient.group(GlowmarktApi, { group: "accountSession", httpClient: sessionHttp })
-  const userTokens = yield* HttpApiClient.group(GlowmarktApi, { group: "userTokens", httpClient: sessionHttp })
-  const oauthPublic = yield* HttpApiClient.group(GlowmarktApi, { group: "oauthPublic", httpClient: withProbe(base) })
-  const oauthAccess = yield* HttpApiClient.group(GlowmarktApi, {
+  // Each attempt runs in a scope of its own: closing it aborts the request (see deadlines.ts).
+  // The platform's own client span is disabled for the attempt (call.ts): it would end with the
+  // failed request in its exit, body (passwords) and headers (keys, tokens) included.
+  const base = HttpClient.withScope(yield* HttpClient.HttpClient)
+  // The origin and `accept` are part of each request as the lean client builds it (one request
+  // object per call, not one per `mapRequest`); it records each response's status and request
+  // into the current attempt (`call.ts`).
+  const common = { baseUrl: origin, headers: { accept: "application/json" }, onResponse: recordResponse } as const
+  const adminHttp = HttpClient.mapRequestEffect(base, (request) => Effect.map(AdminAuth, (credential) => applyAdmin(credential)(request)))
+  const sessionHttp = HttpClient.mapRequestEffect(base, (request) =>
+    Effect.map(SessionToken, ({ applicationId, token }) =>
+      HttpClientRequest.setHeaders(request, { applicationId, token: Redacted.value(token) })))
+  const publicClient = yield* Lean.group(GlowmarktApi, { ...common, group: "public", httpClient: base })
+  const adminClient = yield* Lean.group(GlowmarktApi, { ...common, group: "admin", httpClient: adminHttp })
+  const sessionClient = yield* Lean.group(GlowmarktApi, { ...common, group: "session", httpClient: sessionHttp })
+  const accountAdmin = yield* Lean.group(GlowmarktApi, {
+    ...common, group: "accountAdmin", httpClient: adminHttp })
+  const accountSession = yield* Lean.group(GlowmarktApi, {
+    ...common, group: "accountSession", httpClient: sessionHttp })
+  const userTokens = yield* Lean.group(GlowmarktApi, {
+    ...common, group: "userTokens", httpClient: sessionHttp })
+  const oauthPublic = yield* Lean.group(GlowmarktApi, {
+    ...common, group: "oauthPublic", httpClient: base })
+  const oauthAccess = yield* Lean.group(GlowmarktApi, {
+    ...common,
     group: "oauthAccess",
-    httpClient: withProbe(
-      HttpClient.mapRequestEffect(base, (request) =>
+    httpClient: HttpClient.mapRequestEffect(base, (request) =>
         Effect.map(OAuthAccessToken, ({ token }) => HttpClientRequest.setHeader(request, "token", Redacted.value(token))))
-    )
   })
   // The consent operations, twice: as an admin for a user (`userId` header), and as the user.
-  const consentAsAdmin = yield* HttpApiClient.group(GlowmarktApi, {
+  const consentAsAdmin = yield* Lean.group(GlowmarktApi, {
+    ...common,
     group: "consent",
-    httpClient: withProbe(
-      HttpClient.mapRequestEffect(base, (request) =>
+    httpClient: HttpClient.mapRequestEffect(base, (request) =>
         Effect.zipWith(
           AdminAuth,
           ConsentUser,
           (credential, { userId }) => HttpClientRequest.setHeader(applyAdmin(credential)(request), "userId", userId)
         ))
-    )
   })
-  const consentAsUser = yield* HttpApiClient.group(GlowmarktApi, { group: "consent", httpClient: sessionHttp })
+  const consentAsUser = yield* Lean.group(GlowmarktApi, {
+    ...common, group: "consent", httpClient: sessionHttp })
   return {
     settings,
     deadlines,

@@ -77,6 +77,10 @@ export const withCheckedAdmin = (operation: string) =>
       ? Effect.fail(
         new InvalidInputError({ operation, field: `credential.${result.left.setting}`, problem: result.left.problem })
       )
+      // The credential in context is the checked one (the constructors return checked values):
+      // providing it again would cost a copy of the fiber's refs, twice, per call.
+      : result.right === credential
+      ? self as Effect.Effect<A, E, Exclude<R, AdminAuth>>
       : Effect.provideService(self, AdminAuth, result.right)
   })
 
