@@ -371,6 +371,49 @@ describe("timeouts", () => {
       yield* server.openConnectionsReach(0)
     }))
 
+  // An undeclared status is reported with an excerpt of its body, read for at most 2 s after the
+  // attempt: a body that never ends must not keep its connection open once the call is over.
+  const stalled: Answer = { status: 502, body: "Bad gat", headers: { "content-type": "text/plain" }, stall: true }
+  /** Waits until the client reads the error body (the 2 s bound on that read is asleep). */
+  const readingErrorBody = (watch: Watch) =>
+    Effect.gen(function*() {
+      while (true) {
+        const sleep = yield* watch.sleep
+        if (sleep.millis === 2000) return
+      }
+    })
+
+  it.scoped("an error whose body never ends: the call ends, and its connection is closed", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => stalled)
+      const watch = yield* watchClient
+      // The client layer stays open after the call (closing it would close the connection anyway);
+      // the call runs on the watched clock, to know when it reads the error body.
+      const client = yield* Layer.build(clientLayer({ baseUrl: server.baseUrl, retry: { times: 0 } }))
+      const fiber = yield* getById.pipe(Effect.flip, Effect.provide(client), Effect.provide(watch.layer), Effect.fork)
+      yield* arrival(server)
+      yield* readingErrorBody(watch)
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "UnexpectedStatusError", status: 502 })
+      // The call is over, the client layer still open: the call closed its connection.
+      yield* server.openConnectionsReach(0)
+      expect(server.requests).toHaveLength(1)
+    }))
+
+  it.scoped("a call interrupted while it reads an error body aborts its request", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => stalled)
+      const watch = yield* watchClient
+      const client = yield* Layer.build(clientLayer({ baseUrl: server.baseUrl, retry: { times: 0 } }))
+      const fiber = yield* getById.pipe(Effect.provide(client), Effect.provide(watch.layer), Effect.fork)
+      yield* arrival(server)
+      yield* readingErrorBody(watch)
+      yield* Fiber.interrupt(fiber)
+      yield* server.openConnectionsReach(0)
+      expect(server.requests).toHaveLength(1)
+    }))
+
   it.scoped("a call that is interrupted aborts its request", () =>
     Effect.gen(function*() {
       const server = yield* scripted(() => "hang")

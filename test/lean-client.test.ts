@@ -14,18 +14,23 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ConsentBulkReq, MpxnElem } from "../src/schema/ConsentModels.js"
 import { GlowmarktApi } from "../src/schema/GlowmarktApi.js"
 import * as Lean from "../src/services/internal/lean.js"
+import { scripted, user } from "./support/scripted.js"
 
 interface Sent {
   readonly method: string
@@ -218,3 +223,36 @@ describe("the lean client does what HttpApiClient does", () => {
     }))
 })
 
+
+describe("the lean client reads bodies as HttpApiClient reads them, over a real socket", () => {
+  // `HttpApiClient` decodes the body's bytes with a `TextDecoder`, which drops a UTF-8 byte order
+  // mark; undici's and fetch's `text` drop it too, node:http's does not.
+  const transports = {
+    "NodeHttpClient.layer (node:http)": NodeHttpClient.layer,
+    "NodeHttpClient.layerUndici": NodeHttpClient.layerUndici,
+    "FetchHttpClient.layer": FetchHttpClient.layer
+  }
+  for (const [name, transport] of Object.entries(transports)) {
+    it.scoped(`a body that starts with a byte order mark, on ${name}`, () =>
+      Effect.gen(function*() {
+        const bom = "\uFEFF"
+        const server = yield* scripted((request) =>
+          request.url.endsWith("/u-1")
+            ? { status: 200, body: bom + JSON.stringify(user("u-1")), headers: { "content-type": "application/json; charset=utf-8" } }
+            : { status: 404, body: bom + "Not found", headers: { "content-type": "text/plain; charset=utf-8" } }
+        )
+        const httpClient = Context.get(yield* Layer.build(transport), HttpClient.HttpClient)
+        const reference = yield* HttpApiClient.group(GlowmarktApi, { group: "admin", httpClient, baseUrl: server.origin })
+        const lean = yield* Lean.group(GlowmarktApi, { group: "admin", httpClient, baseUrl: server.origin })
+        for (const userId of ["u-1", "u-2"]) {
+          const request = { path: { userId } } as any
+          const expected = yield* Effect.exit(reference.getUserbyId(request))
+          const actual = yield* Effect.exit(lean.getUserbyId(request))
+          expect(outcome(actual), userId).toEqual(outcome(expected))
+        }
+        // What HttpApiClient gives, so that the comparison is not vacuous.
+        const found = yield* reference.getUserbyId({ path: { userId: "u-1" } } as any)
+        expect(found.userId).toBe("u-1")
+      }))
+  }
+})

@@ -22,7 +22,13 @@ export interface Recorded {
 }
 
 export type Answer =
-  | { readonly status: number; readonly body?: string; readonly headers?: Record<string, string> }
+  | {
+    readonly status: number
+    readonly body?: string
+    readonly headers?: Record<string, string>
+    /** Send the status line, the headers and `body`, then nothing more: the body never ends. */
+    readonly stall?: boolean
+  }
   | "drop"
   | "hang"
 
@@ -86,6 +92,11 @@ export const scripted = (answer: (request: Recorded, index: number) => Answer): 
         // reused socket closes under it, and the test would count a request the client's
         // schedule never made.
         res.writeHead(a.status, { connection: "close", ...a.headers })
+        if (a.stall === true) {
+          // Chunked (no content-length): the client waits for the rest.
+          res.write(a.body ?? "")
+          return
+        }
         res.end(a.body ?? "")
       })
     })

@@ -207,9 +207,15 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
               lastStatus = deadline.status
               const error = Cause.failureOption(cause)
               // The mapping reads the attempt's request now (to redact its secrets), not later.
+              // It may read the rest of an error's body (`edge.ts`, up to 2 s): once it is done or
+              // interrupted, the scope is closed, so that a body that never ends does not keep
+              // its connection open after the call.
               const next = error._tag === "Some"
-                ? restore(
-                  timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
+                ? Effect.ensuring(
+                  restore(
+                    timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
+                  ),
+                  Scope.close(scope, Exit.void)
                 )
                 // Interrupted from outside: abort the request now.
                 : Cause.isInterruptedOnly(cause)

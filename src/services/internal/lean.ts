@@ -205,6 +205,13 @@ const andThen = <A, B>(
   return Either.isEither(either) ? Either.flatMap(either, f) : Effect.flatMap(either, f)
 }
 
+/**
+ * The body text without a leading UTF-8 byte order mark. `HttpApiClient` decodes the body's bytes
+ * with a `TextDecoder`, which drops it; undici's and fetch's `text` drop it too, but node:http's
+ * (`NodeHttpClient.layer`) keeps it, and `JSON.parse` then refuses the body.
+ */
+const withoutBom = (text: string): string => text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+
 const undeclared = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.fail(new HttpClientError.ResponseError({ reason: "Decode", request: response.request, response }))
 
@@ -340,7 +347,7 @@ const makeEndpoint = (
         return statusCode(response)
       case "Decode":
         return Effect.flatMap(response.text, (text) => {
-          const value = reader.decode(text)
+          const value = reader.decode(withoutBom(text))
           return reader.isError ? Effect.flatMap(value, Effect.fail) : value
         })
     }
