@@ -21,6 +21,7 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Layer from "effect/Layer"
@@ -29,7 +30,11 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ConsentBulkReq, MpxnElem } from "../src/schema/ConsentModels.js"
 import { GlowmarktApi } from "../src/schema/GlowmarktApi.js"
+import * as Credentials from "../src/services/Credentials.js"
+import * as Glowmarkt from "../src/services/Glowmarkt.js"
+import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Lean from "../src/services/internal/lean.js"
+import * as Users from "../src/services/Users.js"
 import { scripted, user } from "./support/scripted.js"
 
 interface Sent {
@@ -255,4 +260,29 @@ describe("the lean client reads bodies as HttpApiClient reads them, over a real 
         expect(found.userId).toBe("u-1")
       }))
   }
+})
+
+describe("the context the client layer was built in", () => {
+  // `HttpApiClient` runs every call under the context its layer was built in: a transport's
+  // options provided to `Glowmarkt.layer` (not to each call) reach the request. Here undici's
+  // `reset` (close the connection after the request), which undici announces on the wire.
+  const layerWith = (baseUrl: string, options: Layer.Layer<never>) =>
+    Glowmarkt.layer.pipe(
+      Layer.provideMerge(GlowmarktConfig.layer({ baseUrl, applicationId: "app-1", directoryId: "dir-1", retry: { times: 0 } })),
+      Layer.provide(Layer.merge(NodeHttpClient.layerUndici, options)),
+      Layer.orDie
+    )
+  const admin = Credentials.AdminCredential.appKeys({ keyId: "key-1", secret: "app-secret-xyz" }).pipe(Either.getOrThrow)
+
+  it.scoped("reaches the transport: undici request options provided to the layer apply to its calls", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: JSON.stringify(user()), headers: { "content-type": "application/json" } }))
+      const getById = Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(Credentials.withAdmin(admin))
+      yield* getById.pipe(Effect.provide(layerWith(server.baseUrl, Layer.empty)))
+      yield* getById.pipe(
+        Effect.provide(layerWith(server.baseUrl, // The platform types these as a whole request's options; the transport sets path and method.
+        Layer.succeed(NodeHttpClient.UndiciRequestOptions, { reset: true } as NodeHttpClient.UndiciRequestOptions["Type"])))
+      )
+      expect(server.requests.map((r) => r.headers.connection)).toEqual(["keep-alive", "close"])
+    }))
 })

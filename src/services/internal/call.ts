@@ -79,7 +79,8 @@ const forget = (deadline: Deadline): void => {
 /**
  * What an attempt runs under, set in one update of the fiber's refs and put back in one:
  *
- * - its scope and deadline added to the context (`withScope` aborts the request when the
+ * - the context the client layer was built in, under the caller's (as `HttpApiClient` merges
+ *   it), and the attempt's scope and deadline added to it (`withScope` aborts the request when the
  *   scope closes; the lean client records the response into the deadline);
  * - the library's sensitive header names added to `Headers.currentRedactedNames`, so that a
  *   caller's own `HttpClient` middleware that prints headers prints them redacted;
@@ -91,7 +92,7 @@ const forget = (deadline: Deadline): void => {
  * six per attempt where this makes two; they were a third of what the library allocated per
  * call beyond the bare `HttpClient` (BENCHMARKS.md, "The lean client").
  */
-const enterAttempt = (scope: Scope.CloseableScope, deadline: Deadline) => {
+const enterAttempt = (scope: Scope.CloseableScope, deadline: Deadline, built: Context.Context<never>) => {
   let saved: readonly [Context.Context<never>, ReadonlyArray<string | RegExp>, Predicate<any>] | undefined
   const set = (
     id: FiberId.Single,
@@ -115,7 +116,7 @@ const enterAttempt = (scope: Scope.CloseableScope, deadline: Deadline) => {
       return set(
         id,
         refs,
-        Context.add(Context.add(context, Scope.Scope, scope), CurrentAttempt, deadline),
+        Context.add(Context.add(Context.merge(built, context), Scope.Scope, scope), CurrentAttempt, deadline),
         redactedNames(names),
         always
       )
@@ -135,6 +136,8 @@ export interface CallContext {
     readonly retry: RetryPolicy
   }
   readonly deadlines: Deadlines
+  /** The context the client layer was built in: under every attempt's (the caller's wins). */
+  readonly built: Context.Context<never>
 }
 
 /**
@@ -192,7 +195,7 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
       Effect.flatMap(Scope.make(), (scope) => {
         attempts++
         const deadline = deadlines.start(scope)
-        const refs = enterAttempt(scope, deadline)
+        const refs = enterAttempt(scope, deadline, context.built)
         return Effect.zipRight(
           Effect.updateFiberRefs(refs.enter),
           Effect.matchCauseEffect(restore(attempt), {

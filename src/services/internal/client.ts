@@ -93,6 +93,10 @@ export const makeClients = Effect.gen(function*() {
   return {
     settings,
     deadlines,
+    // What the layer was built with, under each attempt's own context, as `HttpApiClient` merges
+    // it into every call: a transport reads its options from there (`UndiciRequestOptions`,
+    // `FetchHttpClient.RequestInit`) when they are provided to the layer rather than the call.
+    built: yield* Effect.context<never>(),
     public: publicClient,
     admin: adminClient,
     session: sessionClient,
