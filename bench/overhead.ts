@@ -338,12 +338,18 @@ const main = async () => {
   for (const op of ops) {
     for (const c of concurrencies) {
       const n = callsAt(c)
-      // Warm-up: JIT, connections; `warmup` calls per client, in the same order as the rounds.
+      // Warm-up: JIT, connections; `warmup` calls per client. One forced collection first (see gcMode).
       globalThis.gc?.()
       for (const [, run] of clients) await run(op, warmup, c, new Float64Array(warmup))
       const perRound: Partial<Record<ClientName, Array<Sample>>> = {}
+      // Each round starts one client later (python, in its own process, stays last): without a
+      // forced collection between runs, the garbage a client leaves is collected in whichever
+      // run comes next, and a fixed order would always hand it to the same client.
+      const inProcess = clients.filter(([name]) => name !== "python")
+      const otherProcess = clients.filter(([name]) => name === "python")
       for (let r = 0; r < rounds; r++) {
-        for (const [name, run] of clients) {
+        const order = [...inProcess.slice(r % inProcess.length), ...inProcess.slice(0, r % inProcess.length), ...otherProcess]
+        for (const [name, run] of order) {
           if (gcMode !== "block") globalThis.gc?.()
           if (gcMode === "rewarm" && name !== "python") await run(op, rewarm, c, new Float64Array(rewarm))
           const latencies = new Float64Array(n)
