@@ -26,7 +26,8 @@
  *
  * Child of bench/main.ts; prints its result as one JSON line. Arguments: `--calls1 N` (calls
  * per run at concurrency 1), `--calls64 N`, `--rounds R`, `--warmup N` (calls per client before
- * the rounds of each op and concurrency), `--only a,b` (clients, e.g. for a CPU profile of one).
+ * the rounds of each op and concurrency), `--only a,b` (clients, e.g. for a CPU profile of one),
+ * `--concurrency 1,64`, `--ops getById,register`, `--gc block|each|rewarm` (below).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -58,6 +59,22 @@ const warmup = argv.number("warmup", 1000)
 const concurrencies = (argv.get("concurrency") ?? "1,64").split(",").map(Number)
 const ops = (argv.get("ops") ?? "getById,register").split(",") as Array<Op>
 const only = argv.get("only")?.split(",")
+/**
+ * When the harness forces a full collection (`global.gc`, under --expose-gc):
+ * - `block` (default): once before the warm-up of each op and concurrency, never between runs;
+ * - `each`: before every client's run, as this bench did before (BENCHMARKS.md, "The c=1 gap").
+ *   Measured: a forced full collection with no call in flight frees the maps of the per-call
+ *   object shapes, V8 marks the optimised code that embeds them for deoptimisation ("weak
+ *   objects", `--trace-deopt-verbose`: 17 functions, among them the fiber's `runMicrotask`,
+ *   `contOpSuccess`, `next`), and the run after it re-optimises (218 vs 54 "completed" lines of
+ *   `--trace-opt` in the next 2,000 calls; compiled on V8's background threads, which this
+ *   process's CPU counts) and runs unoptimised meanwhile: 1.5-2x the steady cost for the first
+ *   ~600 calls at c=1 (about 450-500 instead of 250-290 µs per call over a 1,000-call run), and
+ *   more for the client with more code on its path;
+ * - `rewarm`: as `each`, then `--rewarm N` unmeasured calls of the same client before its run.
+ */
+const gcMode = (argv.get("gc") ?? "block") as "block" | "each" | "rewarm"
+const rewarm = argv.number("rewarm", 500)
 /** Python threads for a concurrency: 1 at 1, 8 above (the issue's measurement of the real client). */
 const pythonThreads = (c: number) => (c === 1 ? 1 : argv.number("python-threads", 8))
 
@@ -321,12 +338,20 @@ const main = async () => {
   for (const op of ops) {
     for (const c of concurrencies) {
       const n = callsAt(c)
-      // Warm-up: JIT, connections; `warmup` calls per client, in the same order as the rounds.
+      // Warm-up: JIT, connections; `warmup` calls per client. One forced collection first (see gcMode).
+      globalThis.gc?.()
       for (const [, run] of clients) await run(op, warmup, c, new Float64Array(warmup))
       const perRound: Partial<Record<ClientName, Array<Sample>>> = {}
+      // Each round starts one client later (python, in its own process, stays last): without a
+      // forced collection between runs, the garbage a client leaves is collected in whichever
+      // run comes next, and a fixed order would always hand it to the same client.
+      const inProcess = clients.filter(([name]) => name !== "python")
+      const otherProcess = clients.filter(([name]) => name === "python")
       for (let r = 0; r < rounds; r++) {
-        for (const [name, run] of clients) {
-          globalThis.gc?.()
+        const order = [...inProcess.slice(r % inProcess.length), ...inProcess.slice(0, r % inProcess.length), ...otherProcess]
+        for (const [name, run] of order) {
+          if (gcMode !== "block") globalThis.gc?.()
+          if (gcMode === "rewarm" && name !== "python") await run(op, rewarm, c, new Float64Array(rewarm))
           const latencies = new Float64Array(n)
           const cpu0 = process.cpuUsage()
           const t0 = performance.now()
