@@ -23,7 +23,7 @@ import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import { type Called, gated, processOn, withoutCalled } from "./support/gated.js"
-import { tick } from "./support/waitFor.js"
+import { until } from "./support/waitFor.js"
 
 const TestLive = Glowmarkt.layer.pipe(
   Layer.provideMerge(Simulator.layerTest({ seed: "household-durable" })),
@@ -33,16 +33,6 @@ const TestLive = Glowmarkt.layer.pipe(
 
 const secretKey = Redacted.make("household-durable-test-key")
 const password = Redacted.make("correct horse battery")
-
-/** Waits until `condition` yields `Some`, on the real clock (the SQLite engine polls on its own). */
-const until = <A, E, R>(what: string, condition: Effect.Effect<Option.Option<A>, E, R>) =>
-  Effect.gen(function*() {
-    while (true) {
-      const value = yield* condition
-      if (Option.isSome(value)) return value.value
-      yield* tick
-    }
-  }).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`never happened: ${what}`) }))
 
 /**
  * Where process A dies: before its call number `hangFrom` (1 register, 2 verify, 3 log in, 4 the

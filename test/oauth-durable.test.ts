@@ -28,7 +28,7 @@ import * as Users from "../src/services/Users.js"
 import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import { jwtId } from "../src/workflows/internal/flows.js"
-import { tick } from "./support/waitFor.js"
+import { until, without } from "./support/waitFor.js"
 
 const TestLive = Glowmarkt.layer.pipe(
   Layer.provideMerge(Simulator.layerTest({ seed: "oauth-durable" })),
@@ -44,19 +44,6 @@ const processOn = (filename: string, oauth: OAuth.Service) =>
     Layer.provide(Layer.succeed(OAuth.OAuth, oauth)),
     Layer.provide(DurableEngine.layerSqlite({ filename, pollInterval: "50 millis", lockExpiration: "2 seconds" }))
   )
-
-/** Runs `self` where the service of `tag` is not (the engine lets the building context win). */
-const without = (tag: Context.Tag<any, any>) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.mapInputContext(self, (context: Context.Context<R>) => Context.omit(tag)(context) as Context.Context<R>)
-
-const until = <A, E, R>(what: string, condition: Effect.Effect<Option.Option<A>, E, R>) =>
-  Effect.gen(function*() {
-    while (true) {
-      const value = yield* condition
-      if (Option.isSome(value)) return value.value
-      yield* tick
-    }
-  }).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`never happened: ${what}`) }))
 
 const liveOAuthTokens = (username: string) =>
   Effect.map(Effect.flatMap(Simulator.Simulator, (s) => s.user(username)), (u) =>

@@ -34,7 +34,7 @@ import * as Inbox from "../src/testing/Inbox.js"
 import * as Simulator from "../src/testing/Simulator.js"
 import * as Offboarding from "../src/workflows/Offboarding.js"
 import { type Called, gated, processOn as gatedProcessOn, withoutCalled } from "./support/gated.js"
-import { tick } from "./support/waitFor.js"
+import { until, without } from "./support/waitFor.js"
 
 const TestLive = Layer.mergeAll(Glowmarkt.layer, Simulator.layerAdmin("appKeys")).pipe(
   Layer.provideMerge(Simulator.layerTest({ seed: "offboarding-durable" })),
@@ -50,26 +50,6 @@ const processOn = (filename: string, consent: Consent.Service) =>
     Layer.provide(Layer.succeed(Consent.Consent, consent)),
     Layer.provide(DurableEngine.layerSqlite({ filename, pollInterval: "50 millis", lockExpiration: "2 seconds" }))
   )
-
-/**
- * Runs `self` where the service of `tag` is not: what the engine's fibers run with comes from
- * the context the layers are built in, and the engine lets that context win over the layer's.
- */
-const without = (tag: Context.Tag<any, any>) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.mapInputContext(self, (context: Context.Context<R>) => Context.omit(tag)(context) as Context.Context<R>)
-
-/**
- * Waits until `condition` yields `Some`, turning the event loop in between: the SQLite engine
- * works on its own (real) poll intervals, so this is bounded by time, not by turns.
- */
-const until = <A, E, R>(what: string, condition: Effect.Effect<Option.Option<A>, E, R>) =>
-  Effect.gen(function*() {
-    while (true) {
-      const value = yield* condition
-      if (Option.isSome(value)) return value.value
-      yield* tick
-    }
-  }).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`never happened: ${what}`) }))
 
 const snapshotOf = (userId: string) => Effect.map(Simulator.users, (all) => all.find((u) => u.userId === userId))
 

@@ -14,7 +14,6 @@
  *   error for which `GlowmarktError.mayHaveActed` does not hold) leaves no live OAuth token; a
  *   failure for which the server could not be asked is counted `unknown`.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -24,12 +23,10 @@ import * as Redacted from "effect/Redacted"
 import * as DurableEngine from "../src/durable/DurableEngine.js"
 import * as DurableOnboarding from "../src/durable/DurableOnboarding.js"
 import { mayHaveActed } from "../src/schema/GlowmarktError.js"
-import * as Glowmarkt from "../src/services/Glowmarkt.js"
-import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as OAuth from "../src/services/OAuth.js"
 import type { UserSnapshot } from "../src/testing/Simulator.js"
 import { CodeSource, Onboarding } from "../src/workflows/index.js"
-import { control, simulatorProcess } from "./support/simulatorProcess.js"
+import { clientOf, control, inboxOf, simulatorProcess } from "./support/simulatorProcess.js"
 
 const inMemoryFlows = 60
 const durableFlows = 30
@@ -54,26 +51,8 @@ type Outcome = Exit.Exit<Onboarding.OAuthConnection, { readonly _tag: string }>
 const run = (seed: string) =>
   Effect.gen(function*() {
     const info = yield* simulatorProcess(seed)
-    const inbox = CodeSource.fromEffect((request) =>
-      Effect.map(
-        control(info, `/inbox/${encodeURIComponent(request.email ?? request.username)}`),
-        (messages: ReadonlyArray<{ readonly kind: string; readonly code: string }>) => {
-          const mine = messages.filter((m) => m.kind === request.purpose)
-          return mine[mine.length - 1]?.code ?? "0000"
-        }
-      )
-    )
-    const ClientLive = Glowmarkt.layer.pipe(
-      Layer.provideMerge(GlowmarktConfig.layer({
-        baseUrl: info.baseUrl,
-        applicationId: info.applicationId,
-        directoryId: info.directoryId,
-        requestTimeout: "10 seconds",
-        retry: { times: 3, baseDelay: "5 millis", maxDelay: "20 millis" }
-      })),
-      Layer.provide(NodeHttpClient.layerUndici),
-      Layer.orDie
-    )
+    const inbox = inboxOf(info)
+    const ClientLive = clientOf(info)
     const DurableLive = DurableOnboarding.layer({ pollInterval: "20 millis" }).pipe(
       Layer.provide(DurableEngine.layerMemory),
       Layer.provideMerge(ClientLive),

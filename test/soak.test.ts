@@ -12,23 +12,19 @@
  *   which the server could not be asked is reported as such (`unknown`, or an error for which
  *   `GlowmarktError.mayHaveActed` holds), never as a failure that surely did not happen.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { NodeContext } from "@effect/platform-node"
 import { mayHaveActed } from "../src/schema/GlowmarktError.js"
 import * as Credentials from "../src/services/Credentials.js"
-import * as Glowmarkt from "../src/services/Glowmarkt.js"
-import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import type { UserSnapshot } from "../src/testing/Simulator.js"
 import { BulkImport, CodeSource, Onboarding } from "../src/workflows/index.js"
-import { control, simulatorProcess } from "./support/simulatorProcess.js"
+import { clientOf, control, inboxOf, simulatorProcess } from "./support/simulatorProcess.js"
 
 const flows = 200
 const records = 1000
@@ -55,26 +51,8 @@ const run = (seed: string) =>
       })())
     )
     // The codes, read from the simulator's inbox over HTTP: the newest of the right kind.
-    const inbox = CodeSource.fromEffect((request) =>
-      Effect.map(
-        control(info, `/inbox/${encodeURIComponent(request.email ?? request.username)}`),
-        (messages: ReadonlyArray<{ readonly kind: string; readonly code: string }>) => {
-          const mine = messages.filter((m) => m.kind === request.purpose)
-          return mine[mine.length - 1]?.code ?? "0000"
-        }
-      )
-    )
-    const ClientLive = Glowmarkt.layer.pipe(
-      Layer.provideMerge(GlowmarktConfig.layer({
-        baseUrl: info.baseUrl,
-        applicationId: info.applicationId,
-        directoryId: info.directoryId,
-        requestTimeout: "10 seconds",
-        retry: { times: 3, baseDelay: "5 millis", maxDelay: "20 millis" }
-      })),
-      Layer.provide(NodeHttpClient.layerUndici),
-      Layer.orDie
-    )
+    const inbox = inboxOf(info)
+    const ClientLive = clientOf(info)
 
     yield* control(info, "/faults", { method: "PUT", body: faults })
 

@@ -54,6 +54,7 @@ import type * as Flows from "../workflows/internal/flows.js"
 import type { HouseholdOnboarded, OAuthConnected, Onboarded, PasswordReset } from "../workflows/internal/flows.js"
 import type * as Offboarding from "../workflows/Offboarding.js"
 import { OffboardCredentialsInput } from "../workflows/Offboarding.js"
+import type * as Onboarding from "../workflows/Onboarding.js"
 import { HouseholdInputSchema, OAuthConnectInputSchema } from "../workflows/Onboarding.js"
 import { maxWaits, readWait, scanWaits, submitToWait } from "./internal/codes.js"
 import { FlowSecrets, makeSealer } from "./internal/seal.js"
@@ -198,6 +199,18 @@ export type FlowState =
   | { readonly _tag: "Failed"; readonly error: FlowError | undefined; readonly cause: string }
 
 /**
+ * Where a flow that waits for no code stands: `Pending` until it ends (the engines cannot tell
+ * a run not started from one on its first call), then `Succeeded` or `Failed`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type RunState<A, E> =
+  | { readonly _tag: "Pending" }
+  | { readonly _tag: "Succeeded"; readonly result: A }
+  | { readonly _tag: "Failed"; readonly error: E | undefined; readonly cause: string }
+
+/**
  * The input of {@link Service.startRegistration}: that of `Users.register`.
  *
  * @category models
@@ -278,15 +291,7 @@ export type OffboardReport = Flows.OffboardReport
  * @category models
  * @since 0.1.0
  */
-export interface OAuthConnectInput {
-  readonly username: string
-  readonly password: Redacted.Redacted<string>
-  /** Defaults to the configured `applicationId`. */
-  readonly applicationId?: string | undefined
-  readonly directoryId?: string | undefined
-  /** The OAuth client; defaults to the application. */
-  readonly clientId?: string | undefined
-  readonly clientSecret?: Redacted.Redacted<string> | undefined
+export interface OAuthConnectInput extends Onboarding.OAuthConnectInput {
   readonly nonce?: string | undefined
 }
 
@@ -358,12 +363,7 @@ export interface Service {
   /** Where an offboarding stands (`Pending` until it ends: it waits for no code). */
   readonly offboardingState: (
     ref: OffboardingRef
-  ) => Effect.Effect<
-    | { readonly _tag: "Pending" }
-    | { readonly _tag: "Succeeded"; readonly result: OffboardReport }
-    | { readonly _tag: "Failed"; readonly error: OffboardingError | undefined; readonly cause: string },
-    InvalidInputError
-  >
+  ) => Effect.Effect<RunState<OffboardReport, OffboardingError>, InvalidInputError>
   /** Waits for an offboarding to end (polling the engine's storage). */
   readonly offboardingResult: (ref: OffboardingRef) => Effect.Effect<OffboardReport, OffboardingError | InvalidInputError>
   /**
@@ -375,12 +375,7 @@ export interface Service {
   /** Where an OAuth connection stands (`Pending` until it ends: it waits for no code). */
   readonly oauthConnectState: (
     ref: OAuthConnectRef
-  ) => Effect.Effect<
-    | { readonly _tag: "Pending" }
-    | { readonly _tag: "Succeeded"; readonly result: OAuthConnection }
-    | { readonly _tag: "Failed"; readonly error: OAuthConnectError | undefined; readonly cause: string },
-    InvalidInputError
-  >
+  ) => Effect.Effect<RunState<OAuthConnection, OAuthConnectError>, InvalidInputError>
   /** Waits for an OAuth connection to end (polling the engine's storage); its tokens opened. */
   readonly oauthConnectResult: (ref: OAuthConnectRef) => Effect.Effect<OAuthConnection, OAuthConnectError | InvalidInputError>
   /** Starts (or joins) a password reset; returns at once. */
@@ -500,6 +495,30 @@ export const make = (
           WorkflowEngine
         >
 
+    /** A run's state from what the engine holds of it (`Pending` until it is complete). */
+    const runState = <A, E, B, R>(
+      r: Workflow.Result<A, E> | undefined,
+      succeeded: (value: A) => Effect.Effect<B, never, R>
+    ): Effect.Effect<RunState<B, E>, never, R> => {
+      if (r === undefined || r._tag !== "Complete") return Effect.succeed({ _tag: "Pending" })
+      if (r.exit._tag === "Success") return Effect.map(succeeded(r.exit.value), (result) => ({ _tag: "Succeeded", result }))
+      return Effect.succeed({
+        _tag: "Failed",
+        error: Option.getOrUndefined(Cause.failureOption(r.exit.cause)),
+        cause: Cause.pretty(r.exit.cause)
+      })
+    }
+
+    /** Waits for a run to complete (polling the engine's storage), and its outcome. */
+    const completed = <A, E, R>(poll: Effect.Effect<Workflow.Result<A, E> | undefined, never, R>) =>
+      Effect.gen(function*() {
+        while (true) {
+          const r = yield* poll
+          if (r !== undefined && r._tag === "Complete") return yield* r.exit
+          yield* Effect.sleep(pollInterval)
+        }
+      })
+
     // What a registration (alone, or a household's) stores: the settings' defaults filled in,
     // the password sealed, the policy copied.
     const registrationOf = (operation: string, i: Users.RegisterInput & { readonly password: Redacted.Redacted<string> }) =>
@@ -603,11 +622,7 @@ export const make = (
     const result: Service["result"] = (flow) =>
       Effect.gen(function*() {
         const { executionId } = yield* locate("result", flow)
-        while (true) {
-          const r = yield* poll(flow, executionId)
-          if (r !== undefined && r._tag === "Complete") return (yield* r.exit) as ResultOf<typeof flow.kind>
-          yield* Effect.sleep(pollInterval)
-        }
+        return (yield* completed(poll(flow, executionId))) as ResultOf<typeof flow.kind>
       }).pipe(Effect.provide(context))
 
     const OffboardingInput = Schema.Struct({
@@ -648,24 +663,13 @@ export const make = (
     const offboardingState: Service["offboardingState"] = (ref) =>
       Effect.gen(function*() {
         const { executionId } = yield* offboardingOf("offboardingState", ref)
-        const r = yield* Offboard.poll(executionId)
-        if (r === undefined || r._tag !== "Complete") return { _tag: "Pending" } as const
-        if (r.exit._tag === "Success") return { _tag: "Succeeded", result: r.exit.value } as const
-        return {
-          _tag: "Failed",
-          error: Option.getOrUndefined(Cause.failureOption(r.exit.cause)),
-          cause: Cause.pretty(r.exit.cause)
-        } as const
+        return yield* runState(yield* Offboard.poll(executionId), Effect.succeed)
       }).pipe(Effect.provide(context))
 
     const offboardingResult: Service["offboardingResult"] = (ref) =>
       Effect.gen(function*() {
         const { executionId } = yield* offboardingOf("offboardingResult", ref)
-        while (true) {
-          const r = yield* Offboard.poll(executionId)
-          if (r !== undefined && r._tag === "Complete") return yield* r.exit
-          yield* Effect.sleep(pollInterval)
-        }
+        return yield* completed(Offboard.poll(executionId))
       }).pipe(Effect.provide(context))
 
     const OAuthRefInput = Schema.Struct({
@@ -733,24 +737,13 @@ export const make = (
     const oauthConnectState: Service["oauthConnectState"] = (ref) =>
       Effect.gen(function*() {
         const { executionId } = yield* oauthKeyOf("oauthConnectState", ref)
-        const r = yield* OAuthConnect.poll(executionId)
-        if (r === undefined || r._tag !== "Complete") return { _tag: "Pending" } as const
-        if (r.exit._tag === "Success") return { _tag: "Succeeded", result: yield* connectionOf(r.exit.value) } as const
-        return {
-          _tag: "Failed",
-          error: Option.getOrUndefined(Cause.failureOption(r.exit.cause)),
-          cause: Cause.pretty(r.exit.cause)
-        } as const
+        return yield* runState(yield* OAuthConnect.poll(executionId), connectionOf)
       }).pipe(Effect.provide(context))
 
     const oauthConnectResult: Service["oauthConnectResult"] = (ref) =>
       Effect.gen(function*() {
         const { executionId } = yield* oauthKeyOf("oauthConnectResult", ref)
-        while (true) {
-          const r = yield* OAuthConnect.poll(executionId)
-          if (r !== undefined && r._tag === "Complete") return yield* connectionOf(yield* r.exit)
-          yield* Effect.sleep(pollInterval)
-        }
+        return yield* connectionOf(yield* completed(OAuthConnect.poll(executionId)))
       }).pipe(Effect.provide(context))
 
     return {

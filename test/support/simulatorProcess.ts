@@ -3,11 +3,16 @@
  * tests whose oracle must not share a process with the client: its first stdout line is the
  * JSON banner; it is killed when the scope closes.
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { spawn } from "node:child_process"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import * as Glowmarkt from "../../src/services/Glowmarkt.js"
+import * as GlowmarktConfig from "../../src/services/GlowmarktConfig.js"
 import type { SimulatorInfo } from "../../src/testing/Simulator.js"
+import { CodeSource } from "../../src/workflows/index.js"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const tsx = `${root}node_modules/.bin/tsx`
@@ -41,3 +46,29 @@ export const control = (info: SimulatorInfo, path: string, init?: { readonly met
     if (!response.ok) throw new Error(`${init?.method ?? "GET"} /_simulator${path}: ${response.status} ${text}`)
     return text === "" ? undefined : JSON.parse(text)
   })
+
+/** The codes, read from the simulator's inbox over HTTP: the newest of the right kind. */
+export const inboxOf = (info: SimulatorInfo) =>
+  CodeSource.fromEffect((request) =>
+    Effect.map(
+      control(info, `/inbox/${encodeURIComponent(request.email ?? request.username)}`),
+      (messages: ReadonlyArray<{ readonly kind: string; readonly code: string }>) => {
+        const mine = messages.filter((m) => m.kind === request.purpose)
+        return mine[mine.length - 1]?.code ?? "0000"
+      }
+    )
+  )
+
+/** The client against the simulator process, with quick retries (the soak tests' setting). */
+export const clientOf = (info: SimulatorInfo) =>
+  Glowmarkt.layer.pipe(
+    Layer.provideMerge(GlowmarktConfig.layer({
+      baseUrl: info.baseUrl,
+      applicationId: info.applicationId,
+      directoryId: info.directoryId,
+      requestTimeout: "10 seconds",
+      retry: { times: 3, baseDelay: "5 millis", maxDelay: "20 millis" }
+    })),
+    Layer.provide(NodeHttpClient.layerUndici),
+    Layer.orDie
+  )

@@ -3,6 +3,7 @@
  * and no clock moves, so a test waits exactly as long as the condition takes, loaded machine or
  * not.
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 
@@ -19,3 +20,24 @@ export const waitFor = <A, E, R>(what: string, condition: Effect.Effect<Option.O
     }
     return yield* Effect.dieMessage(`never happened: ${what}`)
   })
+
+/**
+ * Waits until `condition` yields `Some`, turning the event loop in between, for at most 60
+ * seconds: for the durable engines, which work on their own (real) poll intervals, so a wait on
+ * them is bounded by time, not by turns.
+ */
+export const until = <A, E, R>(what: string, condition: Effect.Effect<Option.Option<A>, E, R>) =>
+  Effect.gen(function*() {
+    while (true) {
+      const value = yield* condition
+      if (Option.isSome(value)) return value.value
+      yield* tick
+    }
+  }).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`never happened: ${what}`) }))
+
+/**
+ * Runs `self` where the service of `tag` is not: what a durable engine's fibers run with comes
+ * from the context the layers are built in, and the engine lets that context win over the layer's.
+ */
+export const without = (tag: Context.Tag<any, any>) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.mapInputContext(self, (context: Context.Context<R>) => Context.omit(tag)(context) as Context.Context<R>)
