@@ -382,10 +382,10 @@ export interface OAuthConnection {
  * Do not run two connections of the same user at once (nor any other code exchange for that
  * user, of any client: the token list does not say which client a token is for): after a lost
  * answer each would take the other's new token for an orphan. Refreshes are told apart (the list
- * says a token's grant): another connection's session refreshing meanwhile is left alone. Which token is the flow's own is
- * read from its access token's `jti` claim (the id the token list shows); an access token
- * without one, or whose `jti` the list does not show, leaves the orphans alone and the report says
- * `reconciled: false`.
+ * says a token's grant): another connection's session refreshing meanwhile is left alone. Which
+ * token is the flow's own is read from its access token's `jti` claim (the id the token list
+ * shows); an access token without one, or whose `jti` the list does not show, leaves the orphans
+ * alone and the report says `reconciled: false`.
  *
  * @category flows
  * @since 0.1.0
