@@ -26,23 +26,10 @@ import { mayHaveActed } from "../src/schema/GlowmarktError.js"
 import * as OAuth from "../src/services/OAuth.js"
 import type { UserSnapshot } from "../src/testing/Simulator.js"
 import { CodeSource, Onboarding } from "../src/workflows/index.js"
-import { clientOf, control, inboxOf, simulatorProcess } from "./support/simulatorProcess.js"
+import { clientOf, control, everyFault, inboxOf, simulatorProcess } from "./support/simulatorProcess.js"
 
 const inMemoryFlows = 60
 const durableFlows = 30
-
-const faults = {
-  all: {
-    latency: 1,
-    serverError: 0.2,
-    serverErrorStatuses: [500, 502, 503],
-    rateLimit: 0.2,
-    retryAfter: 0,
-    dropBefore: 0.2,
-    dropAfter: 0.2,
-    malformedJson: 0.2
-  }
-}
 
 const passwordOf = (email: string) => Redacted.make(`pw of ${email}`)
 
@@ -72,7 +59,7 @@ const run = (seed: string) =>
       { concurrency: 10, discard: true }
     ).pipe(Effect.provide(ClientLive))
 
-    yield* control(info, "/faults", { method: "PUT", body: faults })
+    yield* control(info, "/faults", { method: "PUT", body: everyFault })
     const [memoryExits, durableExits] = yield* Effect.all([
       Effect.forEach(
         memoryEmails,

@@ -24,23 +24,10 @@ import { mayHaveActed } from "../src/schema/GlowmarktError.js"
 import * as Credentials from "../src/services/Credentials.js"
 import type { UserSnapshot } from "../src/testing/Simulator.js"
 import { BulkImport, CodeSource, Onboarding } from "../src/workflows/index.js"
-import { clientOf, control, inboxOf, simulatorProcess } from "./support/simulatorProcess.js"
+import { clientOf, control, everyFault, inboxOf, simulatorProcess } from "./support/simulatorProcess.js"
 
 const flows = 200
 const records = 1000
-
-const faults = {
-  all: {
-    latency: 1,
-    serverError: 0.2,
-    serverErrorStatuses: [500, 502, 503],
-    rateLimit: 0.2,
-    retryAfter: 0,
-    dropBefore: 0.2,
-    dropAfter: 0.2,
-    malformedJson: 0.2
-  }
-}
 
 const run = (seed: string) =>
   Effect.gen(function*() {
@@ -54,7 +41,7 @@ const run = (seed: string) =>
     const inbox = inboxOf(info)
     const ClientLive = clientOf(info)
 
-    yield* control(info, "/faults", { method: "PUT", body: faults })
+    yield* control(info, "/faults", { method: "PUT", body: everyFault })
 
     // 200 flows.
     const emails = Array.from({ length: flows }, (_, i) => `flow-${i}@soak.example`)

@@ -72,3 +72,17 @@ export const clientOf = (info: SimulatorInfo) =>
     Layer.provide(NodeHttpClient.layerUndici),
     Layer.orDie
   )
+
+/** Every fault kind at 20 % on every operation (and 1 ms of latency): the soak tests' faults. */
+export const everyFault = {
+  all: {
+    latency: 1,
+    serverError: 0.2,
+    serverErrorStatuses: [500, 502, 503],
+    rateLimit: 0.2,
+    retryAfter: 0,
+    dropBefore: 0.2,
+    dropAfter: 0.2,
+    malformedJson: 0.2
+  }
+}
