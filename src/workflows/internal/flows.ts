@@ -71,6 +71,24 @@ export const stepAttempts = 5
 
 const transient = (e: GlowmarktError) => mayHaveActed(e) || surelyNotActed(e)
 
+/**
+ * A step that is safe to run again (a read, a call whose repeat answers as the first did): run
+ * as `<name>-<attempt>`, and again after a transient failure, up to `attempts` times.
+ */
+const repeatable = <R, S, A, I, E extends GlowmarktError>(
+  engine: Pick<Engine<R, S>, "step">,
+  name: string,
+  schema: Schema.Schema<A, I>,
+  effect: Effect.Effect<A, E, S>,
+  attempts = stepAttempts
+): Effect.Effect<A, E, R> => {
+  const go = (attempt: number): Effect.Effect<A, E, R> =>
+    engine.step(`${name}-${attempt}`, schema, effect).pipe(
+      Effect.catchIf((e) => transient(e) && attempt < attempts, () => go(attempt + 1))
+    )
+  return go(1)
+}
+
 // ---------------------------------------------------------------------------------------------
 // register -> verify
 
@@ -362,13 +380,8 @@ export const resetPassword = <R>(
     const users = <A, E>(f: (u: Users.Service) => Effect.Effect<A, E>) => Effect.flatMap(Users.Users, f)
     const who = { username: input.username, applicationId: input.applicationId }
 
-    const request = (n: number, attempt: number): Effect.Effect<void, ResetError, R> =>
-      engine.step(`request-reset-${n}-${attempt}`, Schema.Void, users((u) => u.requestPasswordReset(who))).pipe(
-        Effect.catchIf(
-          (e) => transient(e) && attempt < stepAttempts,
-          () => request(n, attempt + 1)
-        )
-      )
+    const request = (n: number): Effect.Effect<void, ResetError, R> =>
+      repeatable(engine, `request-reset-${n}`, Schema.Void, users((u) => u.requestPasswordReset(who)))
 
     const done: Submitted<true> = { _tag: "Done", result: true }
     // Whether the new password was set, by a login with it: set → done; refused → `orElse()`;
@@ -430,11 +443,11 @@ export const resetPassword = <R>(
         }))
       )
 
-    yield* request(1, 1)
+    yield* request(1)
     const rounds = yield* codeRounds(policy, { username: input.username, purpose: "passwordReset" }, {
       awaitCode: (entry, codeNumber) =>
         engine.awaitCode({ username: input.username, email: input.email, purpose: "passwordReset", entry, codeNumber }),
-      requestCode: (n) => Effect.as(request(n, 1), Option.none()),
+      requestCode: (n) => Effect.as(request(n), Option.none()),
       submit: (entry, code) => reset(entry, code, 1, undefined)
     })
     return new PasswordReset({ username: input.username, codesSent: rounds.codesSent, wrongCodes: rounds.wrongCodes })
@@ -504,24 +517,25 @@ export const household = <R>(
     const asUser = <A, E>(f: (own: Consent.Service["own"]) => Effect.Effect<A, E, UserSession>) =>
       Effect.flatMap(Consent.Consent, (c) => f(c.own)).pipe(withSession(credentials))
 
-    const login = (attempt: number): Effect.Effect<Option.Option<string>, HouseholdError, R> =>
-      engine.step(
-        `household-login-${attempt}`,
-        Schema.OptionFromNullOr(Schema.String),
-        Effect.flatMap(Auth, (auth) => auth.login(credentials)).pipe(
-          Effect.map((issued): Option.Option<string> => issued.accountId)
-        )
-      ).pipe(Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => login(attempt + 1)))
+    const login: Effect.Effect<Option.Option<string>, HouseholdError, R> = repeatable(
+      engine,
+      "household-login",
+      Schema.OptionFromNullOr(Schema.String),
+      Effect.flatMap(Auth, (auth) => auth.login(credentials)).pipe(
+        Effect.map((issued): Option.Option<string> => issued.accountId)
+      )
+    )
 
     /** The meter points whose consent holds now (a read: safe to repeat). */
-    const consented = (name: string, attempt: number): Effect.Effect<ReadonlyArray<string>, HouseholdError, R> =>
-      engine.step(
-        `${name}-${attempt}`,
+    const consented = (name: string): Effect.Effect<ReadonlyArray<string>, HouseholdError, R> =>
+      repeatable(
+        engine,
+        name,
         Schema.Array(Schema.String),
         asUser((own) => own.status()).pipe(
           Effect.map((status) => status.meterPointVerification.filter((m) => m.isVerified === true).map((m) => m.mpxn))
         )
-      ).pipe(Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => consented(name, attempt + 1)))
+      )
 
     const renew = (mpxn: string, attempt: number): Effect.Effect<void, HouseholdError, R> =>
       engine.step(`renew-${mpxn}-${attempt}`, Schema.Void, asUser((own) => own.renew(mpxn))).pipe(
@@ -529,7 +543,7 @@ export const household = <R>(
           if (surelyNotActed(e) && attempt < stepAttempts) return renew(mpxn, attempt + 1)
           if (!mayHaveActed(e)) return Effect.fail(e)
           // A lost answer: the status tells whether the renewal happened; sent again only if not.
-          return consented(`renew-${mpxn}-${attempt}-check`, 1).pipe(
+          return consented(`renew-${mpxn}-${attempt}-check`).pipe(
             Effect.catchAll(() => Effect.fail(e)),
             Effect.flatMap((holding) =>
               holding.includes(mpxn)
@@ -542,9 +556,9 @@ export const household = <R>(
         })
       )
 
-    const accountId = yield* login(1)
+    const accountId = yield* login
     const wanted = Array.from(new Set(input.meterPoints))
-    const before = wanted.length === 0 ? [] : yield* consented("consent-status", 1)
+    const before = wanted.length === 0 ? [] : yield* consented("consent-status")
     const meterPoints: Array<HouseholdMeterPoint> = []
     for (const mpxn of wanted) {
       if (before.includes(mpxn)) {
@@ -688,19 +702,12 @@ export const connectOAuth = <R>(
     const TokensSchema = oauthTokensSchema(engine.secret)
     const asUser = <A, E>(f: (t: Tokens.Service) => Effect.Effect<A, E, UserSession>) =>
       Effect.flatMap(Tokens.Tokens, f).pipe(withSession(credentials))
-    /** A step that is safe to repeat, tried up to `attempts` times. */
     const read = <A, I, E extends GlowmarktError>(
       name: string,
       schema: Schema.Schema<A, I>,
       effect: Effect.Effect<A, E, OAuthStepContext>,
       attempts = stepAttempts
-    ) => {
-      const go = (attempt: number): Effect.Effect<A, E, R> =>
-        engine.step(`${name}-${attempt}`, schema, effect).pipe(
-          Effect.catchIf((e) => transient(e) && attempt < attempts, () => go(attempt + 1))
-        )
-      return go(1)
-    }
+    ) => repeatable(engine, name, schema, effect, attempts)
     const oauthTokenIds = (name: string) =>
       read(
         name,
@@ -927,13 +934,8 @@ export const offboard = <R>(
       Effect.flatMap(Accounts.Accounts, f)
     const consent = <A, E>(f: (c: Consent.Operations<"admin">) => Effect.Effect<A, E, AdminAuth>) =>
       Effect.flatMap(Consent.Consent, (c) => f(c.forUser(userId)))
-    const read = <A, I>(name: string, schema: Schema.Schema<A, I>, effect: Effect.Effect<A, OffboardError, OffboardStepContext>) => {
-      const go = (attempt: number): Effect.Effect<A, OffboardError, R> =>
-        engine.step(`${name}-${attempt}`, schema, effect).pipe(
-          Effect.catchIf((e) => transient(e) && attempt < stepAttempts, () => go(attempt + 1))
-        )
-      return go(1)
-    }
+    const read = <A, I>(name: string, schema: Schema.Schema<A, I>, effect: Effect.Effect<A, OffboardError, OffboardStepContext>) =>
+      repeatable(engine, name, schema, effect)
     const nothing: OffboardReport = {
       userId,
       found: false,
