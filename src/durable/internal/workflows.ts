@@ -244,25 +244,16 @@ const sealedSecret = (secrets: Sealer): Schema.Schema<Redacted.Redacted<string>,
     encode: (secret) => ParseResult.succeed(secrets.seal(secret))
   }).annotations({ identifier: "SealedSecret" })
 
+/** The tokens of a connection, sealed with `secrets` (the flow's own schema, on this key). */
+const sealedTokensSchema = (secrets: Sealer) => Flows.oauthTokensSchema(sealedSecret(secrets))
+
 /** Seals the tokens of a connection for the workflow's stored result. */
-export const sealTokens = (secrets: Sealer, tokens: OAuthTokens): typeof SealedOAuthTokens.Type => ({
-  accessToken: secrets.seal(tokens.accessToken),
-  refreshToken: Option.match(tokens.refreshToken, { onNone: () => null, onSome: secrets.seal }),
-  expiresAt: tokens.expiresAt.getTime(),
-  tokenType: Option.getOrNull(tokens.tokenType)
-})
+export const sealTokens = (secrets: Sealer, tokens: OAuthTokens): typeof SealedOAuthTokens.Type =>
+  Schema.encodeSync(sealedTokensSchema(secrets))(tokens)
 
 /** Opens the sealed tokens of a connection's result; `None` when this key cannot open them. */
 export const openTokens = (secrets: Sealer, sealed: typeof SealedOAuthTokens.Type): Option.Option<OAuthTokens> =>
-  Option.all({
-    accessToken: secrets.open(sealed.accessToken),
-    refreshToken: sealed.refreshToken === null ? Option.some(Option.none()) : Option.map(secrets.open(sealed.refreshToken), Option.some)
-  }).pipe(Option.map(({ accessToken, refreshToken }) => ({
-    accessToken,
-    refreshToken,
-    expiresAt: new Date(sealed.expiresAt),
-    tokenType: Option.fromNullable(sealed.tokenType)
-  })))
+  Schema.decodeOption(sealedTokensSchema(secrets))(sealed)
 
 /**
  * The OAuth connect workflow's body: the shared flow on the durable engine. The code and the
