@@ -1,14 +1,20 @@
 /**
  * `UndiciHttpClient`, the optional transport, on what differs from `NodeHttpClient.layerUndici`:
  * a body is read once, whichever accessors ask for it and however often; a failed read is a
- * `ResponseError`. (The client test files run on both transports: see test/support/transport.ts.)
+ * `ResponseError`; a request under `RequestAbort` that no tracer records hands its abort over and
+ * is aborted by it. (The client test files run on both transports: see test/support/transport.ts.)
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as UndiciHttpClient from "../src/transport/UndiciHttpClient.js"
 import { scripted } from "./support/scripted.js"
 
@@ -60,4 +66,88 @@ describe("UndiciHttpClient", () => {
       expect(error._tag).toBe("ResponseError")
       expect(error.reason).toBe("Decode")
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
+})
+
+describe("UndiciHttpClient: RequestAbort", () => {
+  /** A `RequestAbort` that keeps the handles it is given. */
+  const collecting = () => {
+    const handles: Array<UndiciHttpClient.AbortHandle> = []
+    return { handles, owner: { onRequest: (handle: UndiciHttpClient.AbortHandle) => void handles.push(handle) } }
+  }
+  /** The platform's client span off for the request, as the package's services run theirs. */
+  const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true)
+
+  it.scoped("aborting the handle fails the request and closes its connection, the client still open", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => "hang")
+      const http = yield* client
+      const { handles, owner } = collecting()
+      const fiber = yield* http.get(`${server.origin}/x`).pipe(untraced, Effect.provideService(UndiciHttpClient.RequestAbort, owner), Effect.flip, Effect.fork)
+      yield* Queue.take(server.arrivals)
+      expect(handles).toHaveLength(1)
+      expect(server.openConnections()).toBe(1)
+      handles[0]!.abort()
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "RequestError", reason: "Transport" })
+      yield* server.openConnectionsReach(0)
+      // Once the request has ended, aborting again does nothing.
+      handles[0]!.abort()
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.scoped("interrupting the request aborts it", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => "hang")
+      const http = yield* client
+      const { owner } = collecting()
+      const fiber = yield* http.get(`${server.origin}/x`).pipe(untraced, Effect.provideService(UndiciHttpClient.RequestAbort, owner), Effect.fork)
+      yield* Queue.take(server.arrivals)
+      yield* Fiber.interrupt(fiber)
+      yield* server.openConnectionsReach(0)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.scoped("a traced request takes the platform's path: its client span, no handle", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: "{}" }))
+      const http = yield* client
+      const spans: Array<string> = []
+      const native = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (name, parent, context, links, startTime, kind, options) => {
+          spans.push(name)
+          return native.span(name, parent, context, links, startTime, kind, options)
+        },
+        context: (f) => f()
+      })
+      const { handles, owner } = collecting()
+      yield* Effect.flatMap(http.get(`${server.origin}/x`), (r) => r.json).pipe(
+        Effect.provideService(UndiciHttpClient.RequestAbort, owner),
+        Effect.withTracer(tracer)
+      )
+      expect(spans).toEqual(["http.client GET"])
+      expect(handles).toHaveLength(0)
+      expect(server.requests[0]!.headers.traceparent).toBeDefined()
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.scoped("only the module's own clients honour it; a derived client does not", () =>
+    Effect.gen(function*() {
+      const http = yield* client
+      expect(UndiciHttpClient.honoursRequestAbort(http)).toBe(true)
+      expect(UndiciHttpClient.honoursRequestAbort(HttpClient.mapRequest(http, HttpClientRequest.acceptJson))).toBe(false)
+      expect(UndiciHttpClient.honoursRequestAbort(yield* Effect.provide(client, NodeHttpClient.layerUndici))).toBe(false)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.scoped("undici options provided to the layer apply on both paths", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: "{}" }))
+      const http = yield* client
+      const { owner } = collecting()
+      yield* http.get(`${server.origin}/traced`)
+      yield* http.get(`${server.origin}/untraced`).pipe(untraced, Effect.provideService(UndiciHttpClient.RequestAbort, owner))
+      // undici's `reset` closes the connection after the request, and says so on the wire.
+      expect(server.requests.map((r) => [r.url, r.headers.connection])).toEqual([["/traced", "close"], ["/untraced", "close"]])
+    }).pipe(
+      Effect.provide(UndiciHttpClient.layer.pipe(
+        Layer.provide(Layer.succeed(NodeHttpClient.UndiciRequestOptions, { reset: true } as NodeHttpClient.UndiciRequestOptions["Type"]))
+      ))
+    ))
 })

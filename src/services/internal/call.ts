@@ -12,7 +12,6 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
@@ -25,7 +24,8 @@ import { TransportError } from "../../schema/GlowmarktError.js"
 import type { OperationId } from "../../schema/GlowmarktApi.js"
 import { sensitiveHeaders } from "../Credentials.js"
 import type { RetryPolicy } from "../GlowmarktConfig.js"
-import type { Deadline, Deadlines } from "./deadlines.js"
+import { RequestAbort } from "../../transport/UndiciHttpClient.js"
+import { type Deadline, type Deadlines, release } from "./deadlines.js"
 import { type AttemptError, type Mapped, mapError, type RawError, type Subject } from "./edge.js"
 import { policies } from "./operations.js"
 import { isRetryable, retryAfterFailure, retrySchedule } from "./retry.js"
@@ -81,7 +81,8 @@ const forget = (deadline: Deadline): void => {
  *
  * - the context the client layer was built in, under the caller's (as `HttpApiClient` merges
  *   it), and the attempt's scope and deadline added to it (`withScope` aborts the request when the
- *   scope closes; the lean client records the response into the deadline);
+ *   scope closes; on `UndiciHttpClient` the request hands its abort to the deadline, as
+ *   `RequestAbort`; the lean client records the response into the deadline);
  * - the library's sensitive header names added to `Headers.currentRedactedNames`, so that a
  *   caller's own `HttpClient` middleware that prints headers prints them redacted;
  * - the platform's client span disabled (`HttpClient.currentTracerDisabledWhen`): it would end
@@ -116,7 +117,7 @@ const enterAttempt = (scope: Scope.CloseableScope, deadline: Deadline, built: Co
       return set(
         id,
         refs,
-        Context.add(Context.add(Context.merge(built, context), Scope.Scope, scope), CurrentAttempt, deadline),
+        Context.add(Context.add(Context.add(Context.merge(built, context), Scope.Scope, scope), CurrentAttempt, deadline), RequestAbort, deadline),
         redactedNames(names),
         always
       )
@@ -218,11 +219,11 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
                   restore(
                     timeout ? failed(timedOut()) : Effect.flatMap(Effect.flip(mapError(operation, deadline, options?.subject)(error.value)), failed)
                   ),
-                  Scope.close(scope, Exit.void)
+                  release(deadline, scope)
                 )
                 // Interrupted from outside: abort the request now.
                 : Cause.isInterruptedOnly(cause)
-                ? Effect.zipRight(Scope.close(scope, Exit.void), Effect.failCause(cause as Cause.Cause<never>))
+                ? Effect.zipRight(release(deadline, scope), Effect.failCause(cause as Cause.Cause<never>))
                 : Effect.failCause(cause as Cause.Cause<never>)
               forget(deadline)
               return Effect.zipRight(Effect.updateFiberRefs(refs.leave), next)

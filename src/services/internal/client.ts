@@ -16,6 +16,7 @@ import type { ApplicationId, AuthToken, UserId } from "../../schema/Identifiers.
 import { AdminAuth, applyAdmin } from "../Credentials.js"
 import { GlowmarktConfig } from "../GlowmarktConfig.js"
 import { recordResponse } from "./call.js"
+import * as UndiciHttpClient from "../../transport/UndiciHttpClient.js"
 import * as Deadlines from "./deadlines.js"
 import * as Lean from "./lean.js"
 
@@ -49,9 +50,12 @@ export const makeClients = Effect.gen(function*() {
   // The declaration carries the `/api/v0-1` prefix; the configured base URL ends with it.
   const origin = settings.baseUrl.slice(0, settings.baseUrl.length - basePath.length)
   // Each attempt runs in a scope of its own: closing it aborts the request (see deadlines.ts).
+  // `UndiciHttpClient` needs no scope per request: its request hands its abort to the attempt
+  // (`RequestAbort`), without an `AbortController` (30-45 µs a call, BENCHMARKS.md).
   // The platform's own client span is disabled for the attempt (call.ts): it would end with the
   // failed request in its exit, body (passwords) and headers (keys, tokens) included.
-  const base = HttpClient.withScope(yield* HttpClient.HttpClient)
+  const http = yield* HttpClient.HttpClient
+  const base = UndiciHttpClient.honoursRequestAbort(http) ? http : HttpClient.withScope(http)
   // The origin and `accept` are part of each request as the lean client builds it (one request
   // object per call, not one per `mapRequest`); it records each response's status and request
   // into the current attempt (`call.ts`).

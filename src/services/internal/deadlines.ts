@@ -8,12 +8,15 @@
  *
  * - an attempt runs its request in a `Scope` of its own (`HttpClient.withScope`: closing the
  *   scope aborts the request through its `AbortSignal`, which every platform `HttpClient`
- *   honours) and registers a deadline: one small object pushed on a queue;
+ *   honours) and registers a deadline: one small object pushed on a queue. On the package's own
+ *   `UndiciHttpClient` the request hands its abort to the deadline instead (`RequestAbort`), and
+ *   needs no `withScope`;
  * - all attempts of a layer have the same timeout, so deadlines are queued in the order they
  *   fall due, and the watcher sleeps until the first one on the `Clock` it was started with
  *   (`TestClock` moves it in tests); an attempt that ends first just marks its entry finished;
- * - when a deadline passes, the watcher marks the entry timed out and closes its scope, and the
- *   attempt fails with the abort, which `call` reports as a `TransportError` `Timeout`.
+ * - when a deadline passes, the watcher marks the entry timed out and aborts its request ({@link
+ *   release}), and the attempt fails with the abort, which `call` reports as a `TransportError`
+ *   `Timeout`.
  *
  * @internal
  */
@@ -23,9 +26,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import type { AbortHandle, AbortOwner } from "../../transport/UndiciHttpClient.js"
 
-/** One attempt's deadline; also where the attempt's response status is recorded. */
-export interface Deadline {
+/**
+ * One attempt's deadline; also where the attempt's response status is recorded, and where its
+ * request hands its abort (`RequestAbort`).
+ */
+export interface Deadline extends AbortOwner {
   readonly at: number
   /** The attempt's scope while it runs; `undefined` once it has finished or timed out. */
   scope: Scope.CloseableScope | undefined
@@ -40,6 +47,24 @@ export interface Deadline {
    * redact them from anything the server echoed.
    */
   request: HttpClientRequest.HttpClientRequest | undefined
+  /** The abort of the attempt's request, on a transport that hands it over (`RequestAbort`). */
+  abort: AbortHandle | undefined
+}
+
+/**
+ * Aborts an attempt's request: through its handle, and by closing its scope (`withScope`).
+ * Either does nothing once the request has ended.
+ */
+export const release = (deadline: Deadline, scope: Scope.CloseableScope): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const abort = deadline.abort
+    deadline.abort = undefined
+    abort?.abort()
+    return Scope.close(scope, Exit.void)
+  })
+
+function onRequest(this: Deadline, handle: AbortHandle): void {
+  this.abort = handle
 }
 
 export interface Deadlines {
@@ -66,7 +91,9 @@ export const make = (clock: Clock.Clock, timeout: Duration.Duration): Deadlines 
       scope,
       timedOut: false,
       status: undefined,
-      request: undefined
+      request: undefined,
+      abort: undefined,
+      onRequest
     }
     queue.push(deadline)
     if (wake !== undefined) {
@@ -104,7 +131,7 @@ export const make = (clock: Clock.Clock, timeout: Duration.Duration): Deadlines 
     const scope = first.scope!
     first.scope = undefined
     first.timedOut = true
-    return Scope.close(scope, Exit.void)
+    return release(first, scope)
   })
 
   return { start, finish, watch: Effect.forever(step) }
