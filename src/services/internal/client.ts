@@ -51,7 +51,7 @@ export const makeClients = Effect.gen(function*() {
   const origin = settings.baseUrl.slice(0, settings.baseUrl.length - basePath.length)
   // Each attempt runs in a scope of its own: closing it aborts the request (see deadlines.ts).
   // `UndiciHttpClient` needs no scope per request: its request hands its abort to the attempt
-  // (`RequestAbort`), without an `AbortController` (30-45 µs a call, BENCHMARKS.md).
+  // (`RequestAbort`), without an `AbortController` (13-27 µs a call, BENCHMARKS.md).
   // The platform's own client span is disabled for the attempt (call.ts): it would end with the
   // failed request in its exit, body (passwords) and headers (keys, tokens) included.
   const http = yield* HttpClient.HttpClient
