@@ -3,6 +3,7 @@
  * sockets, on both transports (`client:layerUndici`, `client:UndiciHttpClient`).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -11,6 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 import * as Credentials from "../src/services/Credentials.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
@@ -76,5 +78,65 @@ describe("the deadline aborts the request", () => {
       expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
       expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
       yield* server.openConnectionsReach(0)
+    }))
+  it.scoped("a body that never ends: the deadline aborts its read and closes its connection", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: "{\"userId\":", headers: { "content-type": "application/json" }, stall: true }))
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => http))
+      const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)
+      yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
+      yield* realSleep(50)
+      yield* TestClock.adjust("5 seconds")
+      const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+      expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+      expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+      yield* server.openConnectionsReach(0)
+    }))
+})
+
+describe("the deadline aborts a traced request", () => {
+  /** A tracer of the caller's: every span is recorded, so the platform would make a client span. */
+  const tracer = Effect.map(Effect.tracer, (native) =>
+    Tracer.make({ span: (...args) => native.span(...args), context: (f) => f() }))
+
+  for (const [name, f] of [
+    ["the transport's client", (http: HttpClient.HttpClient) => http],
+    ["a client whose requests the caller traces", (http: HttpClient.HttpClient) => HttpClient.withTracerDisabledWhen(http, () => false)]
+  ] as const) {
+    it.scoped(`a request that gets no answer, under a tracer: ${name}`, () =>
+      Effect.gen(function*() {
+        const server = yield* scripted(() => "hang")
+        const client = yield* Layer.build(clientOn(server.baseUrl, f))
+        const fiber = yield* getById.pipe(Effect.provide(client), Effect.withTracer(yield* tracer), Effect.flip, Effect.fork)
+        yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
+        yield* TestClock.adjust("5 seconds")
+        const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+        expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+        expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+        yield* server.openConnectionsReach(0)
+      }))
+  }
+})
+
+describe("undici options reach the request", () => {
+  const answer = () => ({ status: 200, body: JSON.stringify({ userId: "u-1", status: "active", active: true, applications: [], createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" }), headers: { "content-type": "application/json" } })
+  const reset = { reset: true } as NodeHttpClient.UndiciRequestOptions["Type"]
+
+  it.scoped("provided to the call", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(answer)
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => http))
+      yield* getById.pipe(Effect.provideService(NodeHttpClient.UndiciRequestOptions, reset), Effect.provide(client))
+      expect(server.requests[0]!.headers.connection).toBe("close")
+    }))
+
+  it.scoped("provided to the client layer", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(answer)
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => http).pipe(
+        Layer.provide(Layer.succeed(NodeHttpClient.UndiciRequestOptions, reset))
+      ))
+      yield* getById.pipe(Effect.provide(client))
+      expect(server.requests[0]!.headers.connection).toBe("close")
     }))
 })
