@@ -94,6 +94,31 @@ describe("the deadline aborts the request", () => {
     }))
 })
 
+describe("the deadline aborts every request of the attempt", () => {
+  // `withScope` tags only the request it is given: on `layerUndici` the redirect's own request is
+  // left to interruption alone, and this call hangs there (the platform's limit, not ours).
+  it.scoped.skipIf(Transport.name !== "UndiciHttpClient")(
+    "a caller's client that follows a redirect: the redirect's body and its target are both aborted",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* scripted((request) =>
+          request.url.startsWith("/elsewhere")
+            ? "hang"
+            : { status: 302, body: "moved", headers: { location: "/elsewhere" }, stall: true }
+        )
+        const client = yield* Layer.build(clientOn(server.baseUrl, (http) => HttpClient.followRedirects(http)))
+        const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)
+        yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 2 })
+        expect(server.openConnections()).toBe(2)
+        yield* TestClock.adjust("5 seconds")
+        const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+        expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+        expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+        yield* server.openConnectionsReach(0)
+      })
+  )
+})
+
 describe("the deadline aborts a traced request", () => {
   /** A tracer of the caller's: every span is recorded, so the platform would make a client span. */
   const tracer = Effect.map(Effect.tracer, (native) =>
