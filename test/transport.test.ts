@@ -150,4 +150,17 @@ describe("UndiciHttpClient: RequestAbort", () => {
         Layer.provide(Layer.succeed(NodeHttpClient.UndiciRequestOptions, { reset: true } as NodeHttpClient.UndiciRequestOptions["Type"]))
       ))
     ))
+  it.scoped("a stream body is sent on the RequestAbort path", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted((request) => ({ status: 200, body: request.body }))
+      const http = yield* client
+      const { handles, owner } = collecting()
+      const text = yield* http.execute(
+        HttpClientRequest.post(`${server.origin}/echo`).pipe(
+          HttpClientRequest.bodyStream(Stream.make(new TextEncoder().encode("ab"), new TextEncoder().encode("cd")))
+        )
+      ).pipe(Effect.flatMap((r) => r.text), untraced, Effect.provideService(UndiciHttpClient.RequestAbort, owner))
+      expect(text).toBe("abcd")
+      expect(handles).toHaveLength(1)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
 })

@@ -25,7 +25,7 @@ import type { OperationId } from "../../schema/GlowmarktApi.js"
 import { sensitiveHeaders } from "../Credentials.js"
 import type { RetryPolicy } from "../GlowmarktConfig.js"
 import { RequestAbort } from "../../transport/UndiciHttpClient.js"
-import { type Deadline, type Deadlines, release } from "./deadlines.js"
+import { type Deadline, type Deadlines, release, settled } from "./deadlines.js"
 import { type AttemptError, type Mapped, mapError, type RawError, type Subject } from "./edge.js"
 import { policies } from "./operations.js"
 import { isRetryable, retryAfterFailure, retrySchedule } from "./retry.js"
@@ -204,6 +204,7 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
               deadlines.finish(deadline)
               lastStatus = deadline.status
               forget(deadline)
+              settled(deadline)
               return Effect.as(Effect.updateFiberRefs(refs.leave), value)
             },
             onFailure: (cause) => {

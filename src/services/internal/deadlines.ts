@@ -52,19 +52,46 @@ export interface Deadline extends AbortOwner {
 }
 
 /**
+ * What {@link release} leaves as a deadline's `abort`: a request that hands its abort over after
+ * the release (its sending was delayed past the deadline; a caller's client retried an aborted
+ * request) is aborted at once, as `withScope` aborts a request made in a closed scope.
+ */
+const released: AbortHandle = { abort: () => {} }
+
+/**
  * Aborts an attempt's request: through its handle, and by closing its scope (`withScope`).
- * Either does nothing once the request has ended.
+ * Either does nothing once the request has ended. A request of the attempt that hands its abort
+ * over afterwards is aborted then.
  */
 export const release = (deadline: Deadline, scope: Scope.CloseableScope): Effect.Effect<void> =>
   Effect.suspend(() => {
     const abort = deadline.abort
-    deadline.abort = undefined
+    deadline.abort = released
     abort?.abort()
     return Scope.close(scope, Exit.void)
   })
 
+/** The attempt has succeeded: drops its request's abort (it would live on in the queue). */
+export const settled = (deadline: Deadline): void => {
+  deadline.abort = undefined
+}
+
+/**
+ * Takes a request's abort. Each request of the attempt is aborted by {@link release} (a caller's
+ * client may send more than one: a retry, a redirect), and one handed over after it at once.
+ */
 function onRequest(this: Deadline, handle: AbortHandle): void {
-  this.abort = handle
+  const previous = this.abort
+  if (previous === released) handle.abort()
+  else if (previous === undefined) this.abort = handle
+  else {
+    this.abort = {
+      abort: () => {
+        previous.abort()
+        handle.abort()
+      }
+    }
+  }
 }
 
 export interface Deadlines {

@@ -1,0 +1,167 @@
+/**
+ * The per-attempt deadline aborts the attempt's request on every transport: proved over loopback
+ * sockets, on both transports (`client:layerUndici`, `client:UndiciHttpClient`).
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
+import * as Credentials from "../src/services/Credentials.js"
+import * as Glowmarkt from "../src/services/Glowmarkt.js"
+import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
+import * as Users from "../src/services/Users.js"
+import { scripted } from "./support/scripted.js"
+import * as Transport from "./support/transport.js"
+
+const admin = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "k", secret: "s" }))
+const getById = Effect.flatMap(Users.Users, (u) => u.getById("u-1")).pipe(Credentials.withAdmin(admin))
+
+/** Real time, whatever the clock of the test. */
+const realSleep = (millis: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
+
+/** Waits (in real time) until `n` sleeps are pending on the test clock. */
+const sleepsReach = (n: number) =>
+  Effect.gen(function*() {
+    while ((yield* TestClock.sleeps()).length < n) yield* realSleep(1)
+  })
+
+/** The client on the run's transport, its `HttpClient` derived from the transport's by `f`. */
+const clientOn = (
+  baseUrl: string,
+  f: (http: HttpClient.HttpClient) => HttpClient.HttpClient
+) =>
+  Glowmarkt.layer.pipe(
+    Layer.provideMerge(GlowmarktConfig.layer({
+      applicationId: "app-1",
+      directoryId: "dir-1",
+      baseUrl,
+      requestTimeout: "5 seconds",
+      retry: { times: 0, baseDelay: Duration.seconds(1), maxDelay: Duration.seconds(1) }
+    })),
+    Layer.provide(Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, f))),
+    Layer.provide(Transport.layer),
+    Layer.orDie
+  )
+
+describe("the deadline aborts the request", () => {
+  it.scoped("a request sent after its attempt's deadline has passed is aborted, not left to hang", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => "hang")
+      // A caller's middleware that takes longer than the timeout before the request is sent.
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) =>
+        HttpClient.mapRequestEffect(http, (request) => Effect.as(Effect.sleep("6 seconds"), request))))
+      const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)
+      // The deadline watcher and the middleware are asleep.
+      yield* sleepsReach(2)
+      yield* TestClock.adjust("6 seconds")
+      const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+      expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+      expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+      yield* server.openConnectionsReach(0)
+    }))
+  it.scoped("a caller's retrying client: the retry of an aborted request is aborted too", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => "hang")
+      // A caller's `HttpClient` that retries transport errors (an abort is one).
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => HttpClient.retry(http, { times: 2 })))
+      const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)
+      yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
+      yield* TestClock.adjust("5 seconds")
+      const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+      expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+      expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+      yield* server.openConnectionsReach(0)
+    }))
+  it.scoped("a body that never ends: the deadline aborts its read and closes its connection", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: "{\"userId\":", headers: { "content-type": "application/json" }, stall: true }))
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => http))
+      const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)
+      yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
+      yield* realSleep(50)
+      yield* TestClock.adjust("5 seconds")
+      const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+      expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+      expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+      yield* server.openConnectionsReach(0)
+    }))
+})
+
+describe("the deadline aborts every request of the attempt", () => {
+  // `withScope` tags only the request it is given: on `layerUndici` the redirect's own request is
+  // left to interruption alone, and this call hangs there (the platform's limit, not ours).
+  it.scoped.skipIf(Transport.name !== "UndiciHttpClient")(
+    "a caller's client that follows a redirect: the redirect's body and its target are both aborted",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* scripted((request) =>
+          request.url.startsWith("/elsewhere")
+            ? "hang"
+            : { status: 302, body: "moved", headers: { location: "/elsewhere" }, stall: true }
+        )
+        const client = yield* Layer.build(clientOn(server.baseUrl, (http) => HttpClient.followRedirects(http)))
+        const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)
+        yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 2 })
+        expect(server.openConnections()).toBe(2)
+        yield* TestClock.adjust("5 seconds")
+        const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+        expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+        expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+        yield* server.openConnectionsReach(0)
+      })
+  )
+})
+
+describe("the deadline aborts a traced request", () => {
+  /** A tracer of the caller's: every span is recorded, so the platform would make a client span. */
+  const tracer = Effect.map(Effect.tracer, (native) =>
+    Tracer.make({ span: (...args) => native.span(...args), context: (f) => f() }))
+
+  for (const [name, f] of [
+    ["the transport's client", (http: HttpClient.HttpClient) => http],
+    ["a client whose requests the caller traces", (http: HttpClient.HttpClient) => HttpClient.withTracerDisabledWhen(http, () => false)]
+  ] as const) {
+    it.scoped(`a request that gets no answer, under a tracer: ${name}`, () =>
+      Effect.gen(function*() {
+        const server = yield* scripted(() => "hang")
+        const client = yield* Layer.build(clientOn(server.baseUrl, f))
+        const fiber = yield* getById.pipe(Effect.provide(client), Effect.withTracer(yield* tracer), Effect.flip, Effect.fork)
+        yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
+        yield* TestClock.adjust("5 seconds")
+        const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+        expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+        expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+        yield* server.openConnectionsReach(0)
+      }))
+  }
+})
+
+describe("undici options reach the request", () => {
+  const answer = () => ({ status: 200, body: JSON.stringify({ userId: "u-1", status: "active", active: true, applications: [], createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" }), headers: { "content-type": "application/json" } })
+  const reset = { reset: true } as NodeHttpClient.UndiciRequestOptions["Type"]
+
+  it.scoped("provided to the call", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(answer)
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => http))
+      yield* getById.pipe(Effect.provideService(NodeHttpClient.UndiciRequestOptions, reset), Effect.provide(client))
+      expect(server.requests[0]!.headers.connection).toBe("close")
+    }))
+
+  it.scoped("provided to the client layer", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(answer)
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => http).pipe(
+        Layer.provide(Layer.succeed(NodeHttpClient.UndiciRequestOptions, reset))
+      ))
+      yield* getById.pipe(Effect.provide(client))
+      expect(server.requests[0]!.headers.connection).toBe("close")
+    }))
+})
