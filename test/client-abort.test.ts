@@ -66,6 +66,16 @@ describe("the deadline aborts the request", () => {
       expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
       yield* server.openConnectionsReach(0)
     }))
+  it.scoped("an attempt that dies (a caller's client's defect) aborts its request", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 502, body: "Bad gat", headers: { "content-type": "text/plain" }, stall: true }))
+      // A caller's `HttpClient` that dies on the response, before its body (which never ends) is read.
+      const client = yield* Layer.build(clientOn(server.baseUrl, (http) => HttpClient.tap(http, () => Effect.die("boom"))))
+      const exit = yield* Effect.exit(getById.pipe(Effect.provide(client)))
+      expect(Exit.isFailure(exit) && exit.cause._tag).toBe("Die")
+      // The client layer is still open: the attempt closed its connection.
+      yield* server.openConnectionsReach(0)
+    }))
   it.scoped("a caller's retrying client: the retry of an aborted request is aborted too", () =>
     Effect.gen(function*() {
       const server = yield* scripted(() => "hang")

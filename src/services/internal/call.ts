@@ -222,10 +222,9 @@ export const call = <Op extends OperationId, A, E extends RawError, R>(
                   ),
                   release(deadline, scope)
                 )
-                // Interrupted from outside: abort the request now.
-                : Cause.isInterruptedOnly(cause)
-                ? Effect.zipRight(release(deadline, scope), Effect.failCause(cause as Cause.Cause<never>))
-                : Effect.failCause(cause as Cause.Cause<never>)
+                // Interrupted from outside, or a defect (e.g. in a caller's `HttpClient`): abort
+                // the request now.
+                : Effect.zipRight(release(deadline, scope), Effect.failCause(cause as Cause.Cause<never>))
               forget(deadline)
               return Effect.zipRight(Effect.updateFiberRefs(refs.leave), next)
             }
