@@ -9,6 +9,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as fc from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Layer from "effect/Layer"
@@ -162,5 +163,51 @@ describe("UndiciHttpClient: RequestAbort", () => {
       ).pipe(Effect.flatMap((r) => r.text), untraced, Effect.provideService(UndiciHttpClient.RequestAbort, owner))
       expect(text).toBe("abcd")
       expect(handles).toHaveLength(1)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+})
+
+describe("UndiciHttpClient: both paths send the same request", () => {
+  const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,11}$/)
+  // Printable ASCII values without surrounding spaces (a header value as any client sends it).
+  const headerValue = fc.stringMatching(/^[!-~]([ -~]{0,18}[!-~])?$/)
+  const text = fc.string({ unit: "grapheme", maxLength: 30 })
+  const arbitraryRequest = fc.record({
+    method: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE"),
+    segments: fc.array(text, { minLength: 1, maxLength: 3 }),
+    urlParams: fc.array(fc.tuple(token, text), { maxLength: 3 }),
+    hash: fc.option(token, { nil: undefined }),
+    headers: fc.dictionary(token.filter((name) => !["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "expect", "te"].includes(name)), headerValue, { maxKeys: 3 }),
+    body: fc.option(text, { nil: undefined })
+  })
+
+  it.scoped("a request under RequestAbort and the same request on the platform's path reach the server alike", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: "{}" }))
+      const http = yield* client
+      const owner = { onRequest: () => {} }
+      const context = yield* Effect.context<never>()
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(arbitraryRequest, (r) => {
+            const base = HttpClientRequest.make(r.method)(`${server.origin}/${r.segments.map(encodeURIComponent).join("/")}`, {
+              urlParams: r.urlParams,
+              headers: r.headers,
+              ...(r.hash === undefined ? {} : { hash: r.hash })
+            })
+            const request = r.body === undefined || r.method === "GET" ? base : HttpClientRequest.bodyText(base, r.body)
+            const send = Effect.flatMap(http.execute(request), (response) => response.text)
+            return Effect.runPromise(Effect.gen(function*() {
+              const before = server.requests.length
+              // The platform's path: no `RequestAbort`, its span off.
+              yield* Effect.locally(send, HttpClient.currentTracerDisabledWhen, () => true)
+              // The path without an `AbortController`.
+              yield* send.pipe(Effect.provideService(UndiciHttpClient.RequestAbort, owner), Effect.locally(HttpClient.currentTracerDisabledWhen, () => true))
+              const [platform, lean] = server.requests.slice(before)
+              expect(lean).toEqual(platform)
+            }).pipe(Effect.provide(context)))
+          }),
+          { numRuns: 60 }
+        )
+      )
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
 })
