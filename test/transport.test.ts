@@ -172,7 +172,7 @@ describe("UndiciHttpClient: both paths send the same request", () => {
   const headerValue = fc.stringMatching(/^[!-~]([ -~]{0,18}[!-~])?$/)
   const text = fc.string({ unit: "grapheme", maxLength: 30 })
   const arbitraryRequest = fc.record({
-    method: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE"),
+    method: fc.constantFrom<"GET" | "POST" | "PUT" | "PATCH" | "DELETE">("GET", "POST", "PUT", "PATCH", "DELETE"),
     segments: fc.array(text, { minLength: 1, maxLength: 3 }),
     urlParams: fc.array(fc.tuple(token, text), { maxLength: 3 }),
     hash: fc.option(token, { nil: undefined }),
