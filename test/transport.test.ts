@@ -95,6 +95,19 @@ describe("UndiciHttpClient: RequestAbort", () => {
       handles[0]!.abort()
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
 
+  it.scoped("aborting the handle once the response has arrived fails the read of a body that never ends", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: "{\"a\":", headers: { "content-type": "application/json" }, stall: true }))
+      const http = yield* client
+      const { handles, owner } = collecting()
+      const response = yield* http.get(`${server.origin}/x`).pipe(untraced, Effect.provideService(UndiciHttpClient.RequestAbort, owner))
+      const read = yield* Effect.fork(Effect.flip(response.text))
+      handles[0]!.abort()
+      const error = yield* Fiber.join(read)
+      expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+      yield* server.openConnectionsReach(0)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
   it.scoped("interrupting the request aborts it", () =>
     Effect.gen(function*() {
       const server = yield* scripted(() => "hang")
