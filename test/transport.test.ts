@@ -224,3 +224,28 @@ describe("UndiciHttpClient: both paths send the same request", () => {
       )
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
 })
+
+describe("UndiciHttpClient: a dispatcher that throws", () => {
+  // A `Dispatcher` whose `request` throws instead of rejecting: the platform's path catches it
+  // (`Effect.tryPromise`) as a `RequestError`; the path under `RequestAbort` must too.
+  const throwing = {
+    request: () => {
+      throw new Error("refused")
+    }
+  } as unknown as Parameters<typeof UndiciHttpClient.make>[0]
+  const get = UndiciHttpClient.make(throwing).get("http://127.0.0.1:1/x")
+
+  it.effect("a synchronous throw is a RequestError (Transport), not a defect: the platform's path", () =>
+    Effect.gen(function*() {
+      expect(yield* Effect.flip(get)).toMatchObject({ _tag: "RequestError", reason: "Transport" })
+    }))
+  it.effect("a synchronous throw is a RequestError (Transport), not a defect: under RequestAbort", () =>
+    Effect.gen(function*() {
+      const error = yield* get.pipe(
+        Effect.provideService(UndiciHttpClient.RequestAbort, { onRequest: () => {} }),
+        Effect.locally(HttpClient.currentTracerDisabledWhen, () => true),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "RequestError", reason: "Transport" })
+    }))
+})

@@ -327,10 +327,17 @@ const makeIn = (dispatcher: Undici.Dispatcher, built: Context.Context<never>): H
       const abort = new EmitterAbort()
       owner.onRequest(abort)
       const options = optionsOf(context) ?? (merged ? optionsOf(built) : undefined)
-      dispatcher.request(requestOptions(options, request, url, abort, body)).then(
-        (response) => resume(Effect.succeed(new UndiciResponse(request, response))),
-        (cause) => resume(Effect.fail(transportError(request)(cause)))
-      )
+      const failed = (cause: unknown) => resume(Effect.fail(transportError(request)(cause)))
+      try {
+        dispatcher.request(requestOptions(options, request, url, abort, body)).then(
+          (response) => resume(Effect.succeed(new UndiciResponse(request, response))),
+          failed
+        )
+      } catch (cause) {
+        // A dispatcher whose `request` throws: a `RequestError`, as `Effect.tryPromise` makes it
+        // on the platform's path.
+        failed(cause)
+      }
       return Effect.sync(abort.abort)
     })
   const client = HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
