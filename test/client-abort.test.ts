@@ -17,7 +17,7 @@ import * as Credentials from "../src/services/Credentials.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
-import { scripted } from "./support/scripted.js"
+import { scripted, user } from "./support/scripted.js"
 import * as Transport from "./support/transport.js"
 
 const admin = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "k", secret: "s" }))
@@ -174,4 +174,28 @@ describe("undici options reach the request", () => {
       yield* getById.pipe(Effect.provide(client))
       expect(server.requests[0]!.headers.connection).toBe("close")
     }))
+})
+
+describe("an attempt that succeeds closes what its other requests left open", () => {
+  // On `layerUndici` the attempt's requests are aborted by closing its scope, which a successful
+  // attempt leaves open (closing it costs every call an `AbortController` abort): the 503 keeps
+  // its connection there.
+  it.scoped.skipIf(Transport.name !== "UndiciHttpClient")(
+    "a caller's retrying client: the first answer's stalled body is aborted when the retry succeeds",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* scripted((_, index) =>
+          index === 0
+            ? { status: 503, body: "Unavail", headers: { "content-type": "text/plain" }, stall: true }
+            : { status: 200, body: JSON.stringify(user()), headers: { "content-type": "application/json" } }
+        )
+        // A caller's `HttpClient` that retries a non-2xx answer without reading its body.
+        const client = yield* Layer.build(clientOn(server.baseUrl, (http) => HttpClient.retry(HttpClient.filterStatusOk(http), { times: 1 })))
+        const found = yield* getById.pipe(Effect.provide(client))
+        expect(found.userId).toBe("u-1")
+        expect(server.requests).toHaveLength(2)
+        const closed = yield* server.openConnectionsReach(0).pipe(Effect.as(true), Effect.raceFirst(Effect.as(realSleep(3000), false)))
+        expect(closed, "the 503's connection is still open 3 s after the call succeeded").toBe(true)
+      })
+  )
 })

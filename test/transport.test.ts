@@ -95,6 +95,19 @@ describe("UndiciHttpClient: RequestAbort", () => {
       handles[0]!.abort()
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
 
+  it.scoped("aborting the handle once the response has arrived fails the read of a body that never ends", () =>
+    Effect.gen(function*() {
+      const server = yield* scripted(() => ({ status: 200, body: "{\"a\":", headers: { "content-type": "application/json" }, stall: true }))
+      const http = yield* client
+      const { handles, owner } = collecting()
+      const response = yield* http.get(`${server.origin}/x`).pipe(untraced, Effect.provideService(UndiciHttpClient.RequestAbort, owner))
+      const read = yield* Effect.fork(Effect.flip(response.text))
+      handles[0]!.abort()
+      const error = yield* Fiber.join(read)
+      expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+      yield* server.openConnectionsReach(0)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
   it.scoped("interrupting the request aborts it", () =>
     Effect.gen(function*() {
       const server = yield* scripted(() => "hang")
@@ -172,7 +185,7 @@ describe("UndiciHttpClient: both paths send the same request", () => {
   const headerValue = fc.stringMatching(/^[!-~]([ -~]{0,18}[!-~])?$/)
   const text = fc.string({ unit: "grapheme", maxLength: 30 })
   const arbitraryRequest = fc.record({
-    method: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE"),
+    method: fc.constantFrom<"GET" | "POST" | "PUT" | "PATCH" | "DELETE">("GET", "POST", "PUT", "PATCH", "DELETE"),
     segments: fc.array(text, { minLength: 1, maxLength: 3 }),
     urlParams: fc.array(fc.tuple(token, text), { maxLength: 3 }),
     hash: fc.option(token, { nil: undefined }),
@@ -210,4 +223,29 @@ describe("UndiciHttpClient: both paths send the same request", () => {
         )
       )
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
+})
+
+describe("UndiciHttpClient: a dispatcher that throws", () => {
+  // A `Dispatcher` whose `request` throws instead of rejecting: the platform's path catches it
+  // (`Effect.tryPromise`) as a `RequestError`; the path under `RequestAbort` must too.
+  const throwing = {
+    request: () => {
+      throw new Error("refused")
+    }
+  } as unknown as Parameters<typeof UndiciHttpClient.make>[0]
+  const get = UndiciHttpClient.make(throwing).get("http://127.0.0.1:1/x")
+
+  it.effect("a synchronous throw is a RequestError (Transport), not a defect: the platform's path", () =>
+    Effect.gen(function*() {
+      expect(yield* Effect.flip(get)).toMatchObject({ _tag: "RequestError", reason: "Transport" })
+    }))
+  it.effect("a synchronous throw is a RequestError (Transport), not a defect: under RequestAbort", () =>
+    Effect.gen(function*() {
+      const error = yield* get.pipe(
+        Effect.provideService(UndiciHttpClient.RequestAbort, { onRequest: () => {} }),
+        Effect.locally(HttpClient.currentTracerDisabledWhen, () => true),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "RequestError", reason: "Transport" })
+    }))
 })

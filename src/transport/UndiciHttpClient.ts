@@ -1,6 +1,7 @@
 /**
  * An optional `HttpClient` on undici: `NodeHttpClient.layerUndici` with two changes, both measured
- * (BENCHMARKS.md, "The transport").
+ * (BENCHMARKS.md, "UndiciHttpClient: the transport of this round" and "The abort without an
+ * `AbortController`").
  *
  * - **Body reads.** `layerUndici` turns each body read into `Effect.tryPromise(...).pipe(
  *   Effect.cached, Effect.runSync)`: a fiber, a `Deferred`, a `Ref` and a FiberRefs diff per
@@ -10,10 +11,12 @@
  * - **An abort without an `AbortController`**, for requests that run under {@link RequestAbort}
  *   and that no tracer records: the request gets an abort handle that undici accepts as its
  *   `signal` (its documented `EventEmitter` form), handed to the `RequestAbort` in context, and
- *   aborted when the request's fiber is interrupted. An `AbortController`, its `EventTarget`
- *   listener and the `HttpClient.withScope` bookkeeping around it cost 13 µs of CPU per call at
- *   concurrency 64 and 27 µs at 1 on a loopback socket (`bench/transport.ts`, BENCHMARKS.md).
- *   This is how the package's own services call.
+ *   aborted when the request's fiber is interrupted. Nothing else aborts it: not the scope of
+ *   `HttpClient.withScope` (its `AbortController` never reaches undici), and not the platform's
+ *   `FinalizationRegistry` when a response whose body was never read is garbage-collected. An
+ *   `AbortController`, its `EventTarget` listener and the `HttpClient.withScope` bookkeeping
+ *   around it cost 13 µs of CPU per call at concurrency 64 and 27 µs at 1 on a loopback socket
+ *   (`bench/transport.ts`, BENCHMARKS.md). This is how the package's own services call.
  *
  * Every other request takes the platform's path unchanged: the client is built with
  * `HttpClient.make`, so requests get the platform's `AbortSignal` (interruption and a
@@ -181,8 +184,10 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
  *
  * Honoured for a request that no tracer records (`FiberRef.currentTracerEnabled` off, or
  * `HttpClient.currentTracerDisabledWhen` true for it): a traced request takes the platform's path,
- * where only interruption and `HttpClient.withScope` abort it. Each request made under it hands
- * over its own handle; interrupting the request's fiber aborts it as well.
+ * where only interruption and `HttpClient.withScope` abort it, and its owner is never called. Each
+ * request made under it hands over its own handle; interrupting the request's fiber aborts it as
+ * well. `HttpClient.withScope` does not: closing its scope leaves such a request running, so a
+ * caller that closes a scope to abort must abort the handles it was given too.
  *
  * @since 0.1.0
  * @category aborting
@@ -190,7 +195,10 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 export class RequestAbort extends Context.Tag("effect-glowmarkt/UndiciHttpClient/RequestAbort")<RequestAbort, AbortOwner>() {}
 
 /**
- * What takes the abort of each request made under {@link RequestAbort}.
+ * What takes the abort of each request made under {@link RequestAbort}: `onRequest` is called
+ * once per request, synchronously on the request's fiber, before the request is sent. It must not
+ * throw (a throw is a defect of the request). Keeping a handle keeps only the handle and, until
+ * the request ends, undici's listener on it.
  *
  * @since 0.1.0
  * @category aborting
@@ -200,7 +208,10 @@ export interface AbortOwner {
 }
 
 /**
- * One request's abort. Aborting it after the request has ended does nothing.
+ * One request's abort. Aborting it fails the request with a `RequestError` (reason `Transport`,
+ * undici's `RequestAbortedError` as its cause), or, once its response has arrived, the read of
+ * its body with a `ResponseError` (reason `Decode`), and closes its connection. Aborting it after
+ * the request has ended (failed, or its body read to the end) does nothing.
  *
  * @since 0.1.0
  * @category aborting
@@ -316,10 +327,17 @@ const makeIn = (dispatcher: Undici.Dispatcher, built: Context.Context<never>): H
       const abort = new EmitterAbort()
       owner.onRequest(abort)
       const options = optionsOf(context) ?? (merged ? optionsOf(built) : undefined)
-      dispatcher.request(requestOptions(options, request, url, abort, body)).then(
-        (response) => resume(Effect.succeed(new UndiciResponse(request, response))),
-        (cause) => resume(Effect.fail(transportError(request)(cause)))
-      )
+      const failed = (cause: unknown) => resume(Effect.fail(transportError(request)(cause)))
+      try {
+        dispatcher.request(requestOptions(options, request, url, abort, body)).then(
+          (response) => resume(Effect.succeed(new UndiciResponse(request, response))),
+          failed
+        )
+      } catch (cause) {
+        // A dispatcher whose `request` throws: a `RequestError`, as `Effect.tryPromise` makes it
+        // on the platform's path.
+        failed(cause)
+      }
       return Effect.sync(abort.abort)
     })
   const client = HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(

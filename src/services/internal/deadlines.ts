@@ -71,9 +71,30 @@ export const release = (deadline: Deadline, scope: Scope.CloseableScope): Effect
     return Scope.close(scope, Exit.void)
   })
 
-/** The attempt has succeeded: drops its request's abort (it would live on in the queue). */
+/**
+ * The aborts of more than one request of an attempt (a caller's client retried, or followed a
+ * redirect): one closure per request, each holding the one before.
+ */
+class Aborts implements AbortHandle {
+  constructor(readonly earlier: AbortHandle, readonly handle: AbortHandle) {}
+  readonly abort = (): void => {
+    this.earlier.abort()
+    this.handle.abort()
+  }
+}
+
+/**
+ * The attempt has succeeded: drops its request's abort (it would live on in the queue). When the
+ * attempt sent more than one request, each is aborted first: a request that has ended ignores it,
+ * and one the caller's client left behind (a retried answer whose body it never read, which may
+ * never end) would otherwise keep its connection open after the call. A lone request is left as
+ * it is, as `withScope` leaves it (the scope of a successful attempt is not closed): its answer
+ * was the attempt's, and aborting it would cost undici an error per call.
+ */
 export const settled = (deadline: Deadline): void => {
+  const abort = deadline.abort
   deadline.abort = undefined
+  if (abort instanceof Aborts) abort.abort()
 }
 
 /**
@@ -84,14 +105,7 @@ function onRequest(this: Deadline, handle: AbortHandle): void {
   const previous = this.abort
   if (previous === released) handle.abort()
   else if (previous === undefined) this.abort = handle
-  else {
-    this.abort = {
-      abort: () => {
-        previous.abort()
-        handle.abort()
-      }
-    }
-  }
+  else this.abort = new Aborts(previous, handle)
 }
 
 export interface Deadlines {
