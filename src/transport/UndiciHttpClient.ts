@@ -190,7 +190,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
  * caller that closes a scope to abort must abort the handles it was given too.
  *
  * @since 0.1.0
- * @category aborting
+ * @category tags
  */
 export class RequestAbort extends Context.Tag("effect-glowmarkt/UndiciHttpClient/RequestAbort")<RequestAbort, AbortOwner>() {}
 
@@ -201,7 +201,7 @@ export class RequestAbort extends Context.Tag("effect-glowmarkt/UndiciHttpClient
  * the request ends, undici's listener on it.
  *
  * @since 0.1.0
- * @category aborting
+ * @category models
  */
 export interface AbortOwner {
   readonly onRequest: (handle: AbortHandle) => void
@@ -214,7 +214,7 @@ export interface AbortOwner {
  * the request has ended (failed, or its body read to the end) does nothing.
  *
  * @since 0.1.0
- * @category aborting
+ * @category models
  */
 export interface AbortHandle {
   readonly abort: () => void
@@ -294,7 +294,7 @@ const honours = Symbol.for("effect-glowmarkt/UndiciHttpClient/honoursRequestAbor
  * is another client, and `false`: give its requests an `HttpClient.withScope` to abort them.
  *
  * @since 0.1.0
- * @category aborting
+ * @category guards
  */
 export const honoursRequestAbort = (client: HttpClient.HttpClient): boolean => honours in client
 
