@@ -111,7 +111,8 @@ export const clientLayer = (
 ): Layer.Layer<Services | GlowmarktConfig.GlowmarktConfig> =>
   Glowmarkt.layer.pipe(
     Layer.provideMerge(Layer.succeed(GlowmarktConfig.GlowmarktConfig, resolved)),
-    // The transport the README recommends: layerUndici but for the body read (BENCHMARKS.md).
+    // The transport the README recommends: layerUndici but for the body read and the abort of
+    // the services' requests (BENCHMARKS.md).
     Layer.provide(UndiciHttpClient.layer),
     Layer.merge(Credentials.layerRedactHeaders)
   )
