@@ -80,16 +80,16 @@ export const AccountStatusValue = Schema.String.annotations({ identifier: "Accou
  */
 export class AccountRes extends Schema.Class<AccountRes>("AccountRes")({
   accountId: AccountId,
-  active: Schema.optional(Schema.Boolean),
-  applicationId: Schema.optional(ApplicationId),
-  createdAt: Schema.optional(Schema.Date),
-  directoryId: Schema.optional(DirectoryId),
-  email: Schema.optional(Schema.String),
-  name: Schema.optional(Schema.String),
-  status: Schema.optional(AccountStatusValue),
-  updatedAt: Schema.optional(Schema.Date),
-  userId: Schema.optional(UserId),
-  username: Schema.optional(Schema.String)
+  active: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  applicationId: Schema.optionalWith(ApplicationId, { exact: true }),
+  createdAt: Schema.optionalWith(Schema.Date, { exact: true }),
+  directoryId: Schema.optionalWith(DirectoryId, { exact: true }),
+  email: Schema.optionalWith(Schema.String, { exact: true }),
+  name: Schema.optionalWith(Schema.String, { exact: true }),
+  status: Schema.optionalWith(AccountStatusValue, { exact: true }),
+  updatedAt: Schema.optionalWith(Schema.Date, { exact: true }),
+  userId: Schema.optionalWith(UserId, { exact: true }),
+  username: Schema.optionalWith(Schema.String, { exact: true })
 }) {}
 
 /**
@@ -117,9 +117,9 @@ export class AddAccountReq extends Schema.Class<AddAccountReq>("AddAccountReq")(
  */
 export class AddAccountRes extends Schema.Class<AddAccountRes>("AddAccountRes")({
   accountId: AccountId,
-  applicationId: Schema.optional(ApplicationId),
-  status: Schema.optional(Schema.String),
-  userId: Schema.optional(UserId)
+  applicationId: Schema.optionalWith(ApplicationId, { exact: true }),
+  status: Schema.optionalWith(Schema.String, { exact: true }),
+  userId: Schema.optionalWith(UserId, { exact: true })
 }) {}
 
 /**
@@ -137,9 +137,9 @@ export class UpdateAccountReq extends Schema.Class<UpdateAccountReq>("UpdateAcco
  * @since 0.1.0
  */
 export class DeleteAccountRes extends Schema.Class<DeleteAccountRes>("DeleteAccountRes")({
-  accountId: Schema.optional(AccountId),
-  status: Schema.optional(AccountStatusValue),
-  userId: Schema.optional(UserId),
+  accountId: Schema.optionalWith(AccountId, { exact: true }),
+  status: Schema.optionalWith(AccountStatusValue, { exact: true }),
+  userId: Schema.optionalWith(UserId, { exact: true }),
   valid: Schema.Boolean
 }) {}
 
@@ -150,8 +150,8 @@ export class DeleteAccountRes extends Schema.Class<DeleteAccountRes>("DeleteAcco
  */
 export class AccountStatus extends Schema.Class<AccountStatus>("AccountStatus")({
   // The spec requires only `applicationId`.
-  accountId: Schema.optional(AccountId),
-  active: Schema.optional(Schema.Boolean),
+  accountId: Schema.optionalWith(AccountId, { exact: true }),
+  active: Schema.optionalWith(Schema.Boolean, { exact: true }),
   applicationId: ApplicationId
 }) {}
 
@@ -218,7 +218,7 @@ export class AccountProfile extends Schema.Class<AccountProfile>("AccountProfile
  * @since 0.1.0
  */
 export class AccountProfileNamesRes extends Schema.Class<AccountProfileNamesRes>("AccountProfileNamesRes")({
-  accountId: Schema.optional(AccountId),
+  accountId: Schema.optionalWith(AccountId, { exact: true }),
   profileNames: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 }) {}
 
@@ -228,9 +228,9 @@ export class AccountProfileNamesRes extends Schema.Class<AccountProfileNamesRes>
  * @since 0.1.0
  */
 export class AddAccountProfileRes extends Schema.Class<AddAccountProfileRes>("AddAccountProfileRes")({
-  devUserId: Schema.optional(Schema.String),
+  devUserId: Schema.optionalWith(Schema.String, { exact: true }),
   profileName: Schema.String,
-  status: Schema.optional(Schema.String)
+  status: Schema.optionalWith(Schema.String, { exact: true })
 }) {}
 
 /** A session value: at most 4096 characters. */
@@ -261,6 +261,6 @@ export class AccountSessionRes extends AccountSession.extend<AccountSessionRes>(
  * @since 0.1.0
  */
 export class UpdateAccountSessionRes extends AccountSession.extend<UpdateAccountSessionRes>("UpdateAccountSessionRes")({
-  status: Schema.optional(Schema.String),
+  status: Schema.optionalWith(Schema.String, { exact: true }),
   valid: Schema.Boolean
 }) {}

@@ -73,9 +73,9 @@ const WireMpxn = Schema.String
  */
 export class MeterPointConsent extends Schema.Class<MeterPointConsent>("MeterPointConsentAndVerification")({
   mpxn: WireMpxn,
-  mpxnKey: Schema.optional(Schema.String),
-  isVerified: Schema.optional(Schema.Boolean),
-  isValidUntil: Schema.optional(Schema.Date)
+  mpxnKey: Schema.optionalWith(Schema.String, { exact: true }),
+  isVerified: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  isValidUntil: Schema.optionalWith(Schema.Date, { exact: true })
 }) {}
 
 /**
@@ -88,7 +88,7 @@ export class UserMeterPointConsentRes extends Schema.Class<UserMeterPointConsent
 }) {}
 
 /** Who acted: `{ key: "userId", value }`. */
-const ActedBy = Schema.Struct({ key: Schema.optional(Schema.String), value: Schema.optional(Schema.String) })
+const ActedBy = Schema.Struct({ key: Schema.optionalWith(Schema.String, { exact: true }), value: Schema.optionalWith(Schema.String, { exact: true }) })
 
 /**
  * `MeterPointConsentAndVerificationRenewal`: one renewal in a meter point's history.
@@ -98,11 +98,11 @@ const ActedBy = Schema.Struct({ key: Schema.optional(Schema.String), value: Sche
 export class ConsentRenewal extends Schema.Class<ConsentRenewal>("MeterPointConsentAndVerificationRenewal")({
   meterPointVerificationRenewalId: Schema.String,
   mpxn: WireMpxn,
-  mpxnKey: Schema.optional(Schema.String),
-  createdAt: Schema.optional(Schema.Date),
-  isValidUntil: Schema.optional(Schema.Date),
-  auditReference: Schema.optional(Schema.Struct({ applicationId: Schema.optional(ApplicationId) })),
-  renewedBy: Schema.optional(ActedBy)
+  mpxnKey: Schema.optionalWith(Schema.String, { exact: true }),
+  createdAt: Schema.optionalWith(Schema.Date, { exact: true }),
+  isValidUntil: Schema.optionalWith(Schema.Date, { exact: true }),
+  auditReference: Schema.optionalWith(Schema.Struct({ applicationId: Schema.optional(ApplicationId) }), { exact: true }),
+  renewedBy: Schema.optionalWith(ActedBy, { exact: true })
 }) {}
 
 /**
@@ -113,10 +113,10 @@ export class ConsentRenewal extends Schema.Class<ConsentRenewal>("MeterPointCons
 export class ConsentRevocation extends Schema.Class<ConsentRevocation>("MeterPointConsentAndVerificationRevocation")({
   meterPointVerificationRevocationId: Schema.String,
   mpxn: WireMpxn,
-  mpxnKey: Schema.optional(Schema.String),
-  createdAt: Schema.optional(Schema.Date),
-  auditReference: Schema.optional(Schema.Struct({ applicationId: Schema.optional(ApplicationId) })),
-  revokedBy: Schema.optional(ActedBy)
+  mpxnKey: Schema.optionalWith(Schema.String, { exact: true }),
+  createdAt: Schema.optionalWith(Schema.Date, { exact: true }),
+  auditReference: Schema.optionalWith(Schema.Struct({ applicationId: Schema.optional(ApplicationId) }), { exact: true }),
+  revokedBy: Schema.optionalWith(ActedBy, { exact: true })
 }) {}
 
 /**
@@ -157,10 +157,10 @@ export class ConsentChangeReq extends Schema.Class<ConsentChangeReq>("RenewMeter
  * @since 0.1.0
  */
 export class ConsentChangeRes extends Schema.Class<ConsentChangeRes>("ConsentChangeRes")({
-  valid: Schema.optional(Schema.Boolean),
-  mpxn: Schema.optional(WireMpxn),
-  isVerified: Schema.optional(Schema.Boolean),
-  isValidUntil: Schema.optional(Schema.Date)
+  valid: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  mpxn: Schema.optionalWith(WireMpxn, { exact: true }),
+  isVerified: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  isValidUntil: Schema.optionalWith(Schema.Date, { exact: true })
 }) {}
 
 /**
@@ -187,8 +187,8 @@ export class ConsentBulkReq extends Schema.Class<ConsentBulkReq>("MeterPointCons
 export class BulkRenewalElem extends Schema.Class<BulkRenewalElem>("MeterPointVerificationRenewalElem")({
   mpxn: WireMpxn,
   valid: Schema.Boolean,
-  isValidUntil: Schema.optional(Schema.String),
-  meterPointVerificationRenewalId: Schema.optional(Schema.String)
+  isValidUntil: Schema.optionalWith(Schema.String, { exact: true }),
+  meterPointVerificationRenewalId: Schema.optionalWith(Schema.String, { exact: true })
 }) {}
 
 /**

@@ -41,9 +41,9 @@ export type UserStatus = typeof UserStatus.Type
  * @since 0.1.0
  */
 export class UserApplication extends Schema.Class<UserApplication>("UserApplication")({
-  accountId: Schema.optional(AccountId),
-  active: Schema.optional(Schema.Boolean),
-  applicationId: Schema.optional(ApplicationId)
+  accountId: Schema.optionalWith(AccountId, { exact: true }),
+  active: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  applicationId: Schema.optionalWith(ApplicationId, { exact: true })
 }) {}
 
 /**
@@ -55,10 +55,10 @@ export class UserApplication extends Schema.Class<UserApplication>("UserApplicat
 export class AddUserRes extends Schema.Class<AddUserRes>("AddUserRes")({
   userId: UserId,
   status: UserStatus,
-  active: Schema.optional(Schema.Boolean),
+  active: Schema.optionalWith(Schema.Boolean, { exact: true }),
   applications: Schema.optionalWith(Schema.Array(UserApplication), { default: () => [] }),
-  createdAt: Schema.optional(Schema.Date),
-  updatedAt: Schema.optional(Schema.Date)
+  createdAt: Schema.optionalWith(Schema.Date, { exact: true }),
+  updatedAt: Schema.optionalWith(Schema.Date, { exact: true })
 }) {}
 
 /**
@@ -204,9 +204,9 @@ export class LoginRes extends Schema.Class<LoginRes>("LoginRes")({
   valid: Schema.Boolean,
   token: AuthToken,
   exp: Schema.Number,
-  accountId: Schema.optional(AccountId),
-  applicationId: Schema.optional(ApplicationId),
-  name: Schema.optional(Schema.String)
+  accountId: Schema.optionalWith(AccountId, { exact: true }),
+  applicationId: Schema.optionalWith(ApplicationId, { exact: true }),
+  name: Schema.optionalWith(Schema.String, { exact: true })
 }) {}
 
 /**
@@ -217,9 +217,9 @@ export class LoginRes extends Schema.Class<LoginRes>("LoginRes")({
  */
 export class TokenCheckRes extends Schema.Class<TokenCheckRes>("TokenCheckRes")({
   valid: Schema.Boolean,
-  exp: Schema.optional(Schema.Number),
-  accountId: Schema.optional(AccountId),
-  applicationId: Schema.optional(ApplicationId)
+  exp: Schema.optionalWith(Schema.Number, { exact: true }),
+  accountId: Schema.optionalWith(AccountId, { exact: true }),
+  applicationId: Schema.optionalWith(ApplicationId, { exact: true })
 }) {}
 
 /**

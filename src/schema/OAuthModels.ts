@@ -61,8 +61,8 @@ export class OAuthCodeRes extends Schema.Class<OAuthCodeRes>("OAuthCodeRes")({
   valid: Schema.Boolean,
   code: OAuthCode,
   exp: Schema.Number,
-  accountId: Schema.optional(AccountId),
-  name: Schema.optional(Schema.String)
+  accountId: Schema.optionalWith(AccountId, { exact: true }),
+  name: Schema.optionalWith(Schema.String, { exact: true })
 }) {}
 
 /**
@@ -93,9 +93,9 @@ export const OAuthTokenForm = OAuthTokenReq.pipe(HttpApiSchema.withEncoding({ ki
 export class OAuthTokenRes extends Schema.Class<OAuthTokenRes>("ExchangeAuthorizationCodeWithAccessRes")({
   access_token: OAuthAccessToken,
   expires_in: Schema.Number,
-  refresh_token: Schema.optional(OAuthRefreshToken),
-  refresh_type: Schema.optional(OAuthRefreshToken),
-  token_type: Schema.optional(Schema.String)
+  refresh_token: Schema.optionalWith(OAuthRefreshToken, { exact: true }),
+  refresh_type: Schema.optionalWith(OAuthRefreshToken, { exact: true }),
+  token_type: Schema.optionalWith(Schema.String, { exact: true })
 }) {}
 
 /**
@@ -105,11 +105,11 @@ export class OAuthTokenRes extends Schema.Class<OAuthTokenRes>("ExchangeAuthoriz
  */
 export class OAuthValidAccessTokenRes extends Schema.Class<OAuthValidAccessTokenRes>("OAuthValidAccessToken")({
   userId: UserId,
-  status: Schema.optional(Schema.String),
-  active: Schema.optional(Schema.Boolean),
-  authenticationFramework: Schema.optional(Schema.String),
-  createdAt: Schema.optional(Schema.Date),
-  updatedAt: Schema.optional(Schema.Date)
+  status: Schema.optionalWith(Schema.String, { exact: true }),
+  active: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  authenticationFramework: Schema.optionalWith(Schema.String, { exact: true }),
+  createdAt: Schema.optionalWith(Schema.Date, { exact: true }),
+  updatedAt: Schema.optionalWith(Schema.Date, { exact: true })
 }) {}
 
 /**
@@ -141,9 +141,9 @@ export const TokenIdPathParam = Schema.compose(PathSegment, TokenId)
  */
 export class TokenDocument extends Schema.Class<TokenDocument>("TokenDocument")({
   tokenId: TokenId,
-  userId: Schema.optional(UserId),
-  authenticationFramework: Schema.optional(Schema.String),
-  grant_type: Schema.optional(Schema.String),
-  createdAt: Schema.optional(Schema.Date),
-  expiresAt: Schema.optional(Schema.Date)
+  userId: Schema.optionalWith(UserId, { exact: true }),
+  authenticationFramework: Schema.optionalWith(Schema.String, { exact: true }),
+  grant_type: Schema.optionalWith(Schema.String, { exact: true }),
+  createdAt: Schema.optionalWith(Schema.Date, { exact: true }),
+  expiresAt: Schema.optionalWith(Schema.Date, { exact: true })
 }) {}
