@@ -85,8 +85,9 @@ export const HeaderValue = Schema.String.pipe(
 
 /**
  * Why `s` cannot be an identifier, or `undefined`: the rules in the order they are checked.
- * One filter, not one per rule: every identifier in every answer is decoded through it, and each
- * filter is a step of its own in the schema's parser (BENCHMARKS.md, "The answer's decode").
+ * One filter, not one per rule: each filter is a step of its own in the schema's parser, and
+ * every identifier of every answer and every call's input is checked through it (BENCHMARKS.md,
+ * "The answer's decode"). The other checks of this module follow the same pattern.
  */
 const identifierProblem = (s: string): string | undefined =>
   s.length === 0
@@ -178,6 +179,16 @@ export type Username = typeof Username.Type
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
+/** Why a normalised `s` cannot be an email address, or `undefined` (one filter: see {@link identifierProblem}). */
+const emailProblem = (s: string): string | undefined =>
+  controlCharacters.test(s)
+    ? "must not contain control characters"
+    : !emailPattern.test(s)
+    ? "must be an email address such as name@example.com"
+    : s.length > 254
+    ? "must be at most 254 characters"
+    : undefined
+
 /**
  * An email address (trimmed and lowercased): where the 4-digit codes are sent.
  *
@@ -186,11 +197,7 @@ const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
  */
 export const Email = Normalised.pipe(
   Schema.compose(
-    Schema.String.pipe(
-      Schema.filter((s) => !controlCharacters.test(s) || "must not contain control characters"),
-      Schema.filter((s) => emailPattern.test(s) || "must be an email address such as name@example.com"),
-      Schema.filter((s) => s.length <= 254 || "must be at most 254 characters")
-    )
+    Schema.String.pipe(Schema.filter((s) => emailProblem(s) ?? true))
   ),
   Schema.brand("Email"),
   Schema.annotations({ identifier: "Email" })
@@ -224,12 +231,18 @@ export const VerificationCode = Schema.Trim.pipe(
 /** @category models @since 0.1.0 */
 export type VerificationCode = typeof VerificationCode.Type
 
+/** Why `s` cannot be a password, or `undefined` (one filter: see {@link identifierProblem}). */
+const passwordProblem = (s: string): string | undefined =>
+  s.trim().length === 0
+    ? "must not be empty or whitespace"
+    : s.length > 1024
+    ? "must be at most 1024 characters"
+    : !isWellFormed(s)
+    ? wellFormedMessage
+    : undefined
+
 const passwordChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>(self: S) =>
-  self.pipe(
-    Schema.filter((r) => Redacted.value(r).trim().length > 0 || "must not be empty or whitespace"),
-    Schema.filter((r) => Redacted.value(r).length <= 1024 || "must be at most 1024 characters"),
-    Schema.filter((r) => isWellFormed(Redacted.value(r)) || wellFormedMessage)
-  )
+  self.pipe(Schema.filter((r) => passwordProblem(Redacted.value(r)) ?? true))
 
 /**
  * A password, held as `Redacted` so that it never shows in a log, an error or a span.
@@ -283,6 +296,18 @@ export const AuthTokenFromSelf = tokenChecks(Schema.RedactedFromSelf(Schema.Stri
   Schema.annotations({ identifier: "AuthToken" })
 )
 
+/** Why `s` cannot be a name, or `undefined` (one filter: see {@link identifierProblem}). */
+const nameProblem = (s: string): string | undefined =>
+  s.trim().length === 0
+    ? "must be a non-empty name"
+    : s.trim() !== s
+    ? "must not start or end with whitespace"
+    : controlCharacters.test(s)
+    ? "must not contain control characters"
+    : s.length > 256
+    ? "must be at most 256 characters"
+    : undefined
+
 /**
  * A person's name, as registration sends it: non-empty, trimmed, without control characters,
  * well-formed UTF-16, at most 256 characters.
@@ -291,10 +316,7 @@ export const AuthTokenFromSelf = tokenChecks(Schema.RedactedFromSelf(Schema.Stri
  * @since 0.1.0
  */
 export const Name = WellFormedString.pipe(
-  Schema.filter((s) => s.trim().length > 0 || "must be a non-empty name"),
-  Schema.filter((s) => s.trim() === s || "must not start or end with whitespace"),
-  Schema.filter((s) => !controlCharacters.test(s) || "must not contain control characters"),
-  Schema.filter((s) => s.length <= 256 || "must be at most 256 characters"),
+  Schema.filter((s) => nameProblem(s) ?? true),
   Schema.annotations({ identifier: "Name" })
 )
 
