@@ -17,7 +17,7 @@ import * as Credentials from "../src/services/Credentials.js"
 import * as Glowmarkt from "../src/services/Glowmarkt.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
-import { scripted, user } from "./support/scripted.js"
+import { scripted, type Scripted, user } from "./support/scripted.js"
 import * as Transport from "./support/transport.js"
 
 const admin = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "k", secret: "s" }))
@@ -30,6 +30,18 @@ const realSleep = (millis: number) => Effect.promise(() => new Promise<void>((re
 const sleepsReach = (n: number) =>
   Effect.gen(function*() {
     while ((yield* TestClock.sleeps()).length < n) yield* realSleep(1)
+  })
+
+/**
+ * The call ends with a `Timeout` within 3 s (real time) of its deadline, and the server sees its
+ * connections closed while the client layer is still open.
+ */
+const timesOutAndCloses = (fiber: Fiber.Fiber<unknown, unknown>, server: Scripted) =>
+  Effect.gen(function*() {
+    const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
+    expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
+    expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
+    yield* server.openConnectionsReach(0)
   })
 
 /** The client on the run's transport, its `HttpClient` derived from the transport's by `f`. */
@@ -61,10 +73,7 @@ describe("the deadline aborts the request", () => {
       // The deadline watcher and the middleware are asleep.
       yield* sleepsReach(2)
       yield* TestClock.adjust("6 seconds")
-      const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
-      expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
-      expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
-      yield* server.openConnectionsReach(0)
+      yield* timesOutAndCloses(fiber, server)
     }))
   it.scoped("an attempt that dies (a caller's client's defect) aborts its request", () =>
     Effect.gen(function*() {
@@ -84,10 +93,7 @@ describe("the deadline aborts the request", () => {
       const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)
       yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
       yield* TestClock.adjust("5 seconds")
-      const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
-      expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
-      expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
-      yield* server.openConnectionsReach(0)
+      yield* timesOutAndCloses(fiber, server)
     }))
   it.scoped("a body that never ends: the deadline aborts its read and closes its connection", () =>
     Effect.gen(function*() {
@@ -97,10 +103,7 @@ describe("the deadline aborts the request", () => {
       yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
       yield* realSleep(50)
       yield* TestClock.adjust("5 seconds")
-      const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
-      expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
-      expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
-      yield* server.openConnectionsReach(0)
+      yield* timesOutAndCloses(fiber, server)
     }))
 })
 
@@ -121,10 +124,7 @@ describe("the deadline aborts every request of the attempt", () => {
         yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 2 })
         expect(server.openConnections()).toBe(2)
         yield* TestClock.adjust("5 seconds")
-        const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
-        expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
-        expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
-        yield* server.openConnectionsReach(0)
+        yield* timesOutAndCloses(fiber, server)
       })
   )
 })
@@ -145,10 +145,7 @@ describe("the deadline aborts a traced request", () => {
         const fiber = yield* getById.pipe(Effect.provide(client), Effect.withTracer(yield* tracer), Effect.flip, Effect.fork)
         yield* Effect.repeat(realSleep(1), { until: () => server.requests.length === 1 })
         yield* TestClock.adjust("5 seconds")
-        const exit = yield* Fiber.await(fiber).pipe(Effect.raceFirst(Effect.as(realSleep(3000), undefined)))
-        expect(exit, "the call still runs 3 s after its deadline").toBeDefined()
-        expect(Exit.isSuccess(exit!) && exit.value).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
-        yield* server.openConnectionsReach(0)
+        yield* timesOutAndCloses(fiber, server)
       }))
   }
 })

@@ -92,16 +92,20 @@ export const HeaderValue = Schema.String.pipe(
 const identifierProblem = (s: string): string | undefined =>
   s.length === 0
     ? "must not be empty"
-    : s.trim() !== s
+    : trimmedTextProblem(s) ??
+      // "." and ".." are path segments that URL parsers collapse, however they are encoded.
+      (s === "." || s === ".." ? "must not be \".\" or \"..\"" : undefined)
+
+/** The rules an identifier and a name share, in the order they are checked. */
+function trimmedTextProblem(s: string): string | undefined {
+  return s.trim() !== s
     ? "must not start or end with whitespace"
     : controlCharacters.test(s)
     ? "must not contain control characters"
     : s.length > 256
     ? "must be at most 256 characters"
-    // "." and ".." are path segments that URL parsers collapse, however they are encoded.
-    : s === "." || s === ".."
-    ? "must not be \".\" or \"..\""
     : undefined
+}
 
 /** A trimmed, non-empty string without control characters: the base of every identifier. */
 const Identifier = WellFormedString.pipe(Schema.filter((s) => identifierProblem(s) ?? true))
@@ -298,15 +302,7 @@ export const AuthTokenFromSelf = tokenChecks(Schema.RedactedFromSelf(Schema.Stri
 
 /** Why `s` cannot be a name, or `undefined` (one filter: see {@link identifierProblem}). */
 const nameProblem = (s: string): string | undefined =>
-  s.trim().length === 0
-    ? "must be a non-empty name"
-    : s.trim() !== s
-    ? "must not start or end with whitespace"
-    : controlCharacters.test(s)
-    ? "must not contain control characters"
-    : s.length > 256
-    ? "must be at most 256 characters"
-    : undefined
+  s.trim().length === 0 ? "must be a non-empty name" : trimmedTextProblem(s)
 
 /**
  * A person's name, as registration sends it: non-empty, trimmed, without control characters,
