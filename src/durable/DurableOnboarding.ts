@@ -43,7 +43,7 @@ import type { Auth } from "../services/Auth.js"
 import type { Accounts } from "../services/Accounts.js"
 import type { Consent } from "../services/Consent.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
-import { invalidInput, orConfigured } from "../services/internal/input.js"
+import { decodeInput, orConfigured } from "../services/internal/input.js"
 import * as OAuth from "../services/OAuth.js"
 import * as OAuthSession from "../services/OAuthSession.js"
 import type { Tokens } from "../services/Tokens.js"
@@ -415,6 +415,14 @@ const FlowRefInput = Schema.Struct({
   nonce: Schema.optional(Schema.String)
 })
 
+/** A nonce: a new one starts a new run of a flow for the same user (default `""`). */
+const Nonce = Schema.Struct({ nonce: Schema.optional(Schema.String) })
+
+/** The inputs of the `start*` operations that take a nonce, checked before anything starts. */
+const StartHouseholdInput = Schema.extend(HouseholdInputSchema, Nonce)
+const StartPasswordResetInput = Schema.extend(Users.ResetPasswordInput.pipe(Schema.omit("code")), Nonce)
+const StartOAuthConnectInput = Schema.extend(OAuthConnectInputSchema, Nonce)
+
 const placeholderPolicy: CodePolicy.CodePolicy = { codeTimeoutMillis: 1, maxCodes: 1, maxWrongCodes: 1 }
 
 /**
@@ -444,9 +452,7 @@ export const make = (
     const locate = (operation: string, ref: FlowRef) =>
       Effect.gen(function*() {
         // Checked at run time too: a host passes what it kept, from untyped storage.
-        const flow = yield* Schema.decodeUnknown(FlowRefInput, { onExcessProperty: "ignore" })(ref).pipe(
-          Effect.mapError((e) => invalidInput(operation, e))
-        )
+        const flow = yield* decodeInput(operation, FlowRefInput, ref)
         const applicationId = yield* applicationIdOf(operation, flow.applicationId)
         const username: string = flow.username
         const executionId = flow.kind === "household"
@@ -537,9 +543,7 @@ export const make = (
 
     const startRegistration: Service["startRegistration"] = (input) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(Users.RegisterInput)(input).pipe(
-          Effect.mapError((e) => invalidInput("startRegistration", e))
-        )
+        const i = yield* decodeInput("startRegistration", Users.RegisterInput, input)
         const registration = yield* registrationOf("startRegistration", i)
         const executionId = yield* RegisterAndVerify.execute(registration, { discard: true })
         return { kind: "registration" as const, username: i.username, applicationId: registration.applicationId, executionId }
@@ -547,9 +551,7 @@ export const make = (
 
     const startHousehold: Service["startHousehold"] = (input) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(
-          Schema.extend(HouseholdInputSchema, Schema.Struct({ nonce: Schema.optional(Schema.String) }))
-        )(input).pipe(Effect.mapError((e) => invalidInput("startHousehold", e)))
+        const i = yield* decodeInput("startHousehold", StartHouseholdInput, input)
         const registration = yield* registrationOf("startHousehold", i)
         const nonce = i.nonce ?? ""
         const executionId = yield* Household.execute({ ...registration, meterPoints: i.meterPoints, nonce }, { discard: true })
@@ -558,11 +560,7 @@ export const make = (
 
     const startPasswordReset: Service["startPasswordReset"] = (input) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(
-          Schema.extend(Users.ResetPasswordInput.pipe(Schema.omit("code")), Schema.Struct({ nonce: Schema.optional(Schema.String) }))
-        )(input).pipe(
-          Effect.mapError((e) => invalidInput("startPasswordReset", e))
-        )
+        const i = yield* decodeInput("startPasswordReset", StartPasswordResetInput, input)
         const applicationId = yield* applicationIdOf("startPasswordReset", i.applicationId)
         const nonce = i.nonce ?? ""
         const executionId = yield* ResetPassword.execute({
@@ -601,9 +599,7 @@ export const make = (
 
     const submitCode: Service["submitCode"] = (flow, code) =>
       Effect.gen(function*() {
-        const valid = yield* Schema.decodeUnknown(VerificationCode)(code).pipe(
-          Effect.mapError((e) => invalidInput("submitCode", e))
-        )
+        const valid = yield* decodeInput("submitCode", VerificationCode, code)
         const { executionId, username, workflow } = yield* locate("submitCode", flow)
         const result = yield* poll(flow, executionId)
         if (result !== undefined && result._tag === "Complete") {
@@ -633,9 +629,7 @@ export const make = (
     })
     const offboardingOf = (operation: string, ref: unknown) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(OffboardingInput, { onExcessProperty: "ignore" })(ref).pipe(
-          Effect.mapError((e) => invalidInput(operation, e))
-        )
+        const i = yield* decodeInput(operation, OffboardingInput, ref)
         const c = i.credentials
         const payload = {
           userId: i.userId as string,
@@ -680,9 +674,7 @@ export const make = (
     })
     const oauthKeyOf = (operation: string, ref: unknown) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(OAuthRefInput, { onExcessProperty: "ignore" })(ref).pipe(
-          Effect.mapError((e) => invalidInput(operation, e))
-        )
+        const i = yield* decodeInput(operation, OAuthRefInput, ref)
         const applicationId = yield* applicationIdOf(operation, i.applicationId)
         const key = { applicationId, username: i.username as string, clientId: i.clientId ?? applicationId, nonce: i.nonce ?? "" }
         // The execution id depends on the idempotency key only: the rest are placeholders.
@@ -715,9 +707,7 @@ export const make = (
 
     const startOAuthConnect: Service["startOAuthConnect"] = (input) =>
       Effect.gen(function*() {
-        const i = yield* Schema.decodeUnknown(
-          Schema.extend(OAuthConnectInputSchema, Schema.Struct({ nonce: Schema.optional(Schema.String) }))
-        )(input).pipe(Effect.mapError((e) => invalidInput("startOAuthConnect", e)))
+        const i = yield* decodeInput("startOAuthConnect", StartOAuthConnectInput, input)
         const applicationId = yield* applicationIdOf("startOAuthConnect", i.applicationId)
         const directoryId = i.directoryId ?? Option.getOrUndefined(glowmarkt.directoryId)
         const clientId = i.clientId ?? applicationId

@@ -33,7 +33,7 @@ import { InvalidInputError } from "../schema/GlowmarktError.js"
 import { DirectoryId, EmailUsername, type UserId, Username } from "../schema/Identifiers.js"
 import type { AdminAuth } from "../services/Credentials.js"
 import * as Users from "../services/Users.js"
-import { invalidInput } from "../services/internal/input.js"
+import { decodeInput } from "../services/internal/input.js"
 import { type Hooks, isUnconfirmed, type ProvisionError, reconcileCreate, type RetrySettings } from "./internal/provision.js"
 import { type Limit, tokenBucket, unlimited } from "./internal/rateLimit.js"
 import { defaultRetry, type RetryOptions } from "./Provisioning.js"
@@ -456,7 +456,6 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
     const interval = Duration.toMillis(options?.progressInterval ?? defaults.progressInterval)
     const total = options?.total
     const schema = RecordInput(options?.usernameMustBeEmail ?? true)
-    const decode = Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })
     const limit = yield* limiterOf(options?.ratePerSecond ?? defaults.ratePerSecond)
     const hooks: Hooks = { limit, onRequest: Effect.sync(() => void stats.requests++) }
 
@@ -490,8 +489,7 @@ const make = <E, R>(records: Stream.Stream<unknown, E, R>, options: Options | un
       const rawUsername = typeof raw === "object" && raw !== null && "username" in raw && typeof raw.username === "string"
         ? Option.some(keyOf(raw.username))
         : Option.none()
-      return decode(raw).pipe(
-        Effect.mapError((error) => invalidInput("bulkImport", error)),
+      return decodeInput("bulkImport", schema, raw).pipe(
         Effect.matchEffect({
           onFailure: (error): Effect.Effect<RecordResult> => Effect.succeed(failed(error, rawUsername)),
           onSuccess: (input): Effect.Effect<RecordResult, never, AdminAuth> => {

@@ -9,7 +9,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
+import type { ParseOptions } from "effect/SchemaAST"
 import { InvalidInputError } from "../../schema/GlowmarktError.js"
 import { AdminAuth, check } from "../Credentials.js"
 
@@ -22,9 +23,9 @@ export const safeIssue = (message: string): string => {
   return head.split("\n")[0]!.replace(/^Expected /, "expected ")
 }
 
-/** A parse error of a caller's input as an `InvalidInputError`: the field, never the value. */
-export const invalidInput = (operation: string, error: ParseResult.ParseError): InvalidInputError => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+/** A caller's input that did not decode, as an `InvalidInputError`: the field, never the value. */
+const invalidInput = (operation: string, problem: ParseResult.ParseIssue): InvalidInputError => {
+  const [issue] = ParseResult.ArrayFormatter.formatIssueSync(problem)
   return new InvalidInputError({
     operation,
     field: issue === undefined || issue.path.length === 0 ? "input" : issue.path.join("."),
@@ -32,12 +33,23 @@ export const invalidInput = (operation: string, error: ParseResult.ParseError): 
   })
 }
 
-/** Decodes a caller's input, or fails with an `InvalidInputError` that names the field. */
-export const decodeInput = <A, I>(operation: string, schema: Schema.Schema<A, I>, input: unknown) =>
-  Effect.mapError(
-    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(input),
-    (error) => invalidInput(operation, error)
-  )
+/** The first issue is enough to name the field; keys the schema does not declare are dropped. */
+const inputOptions: ParseOptions = { errors: "first", onExcessProperty: "ignore" }
+
+/**
+ * Decodes a caller's input, or fails with an `InvalidInputError` that names the field.
+ *
+ * An `Either` (an `Effect` too: `yield*` and the combinators take it), not an `Effect`: every
+ * input schema is synchronous, and the `Effect` of `Schema.decodeUnknown` with its `mapError`
+ * cost 15-25 µs per call on a socket at concurrency 1, for getById alone (BENCHMARKS.md, "The
+ * input check").
+ */
+export const decodeInput = <A, I>(
+  operation: string,
+  schema: Schema.Schema<A, I>,
+  input: unknown
+): Either.Either<A, InvalidInputError> =>
+  Either.mapLeft(ParseResult.decodeUnknownEither(schema, inputOptions)(input), (issue) => invalidInput(operation, issue))
 
 /**
  * A value the caller may leave out when the settings hold a default (`applicationId`,
