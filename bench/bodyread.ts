@@ -9,26 +9,16 @@
  *   npx tsc -p bench/tsconfig.build.json && node --expose-gc bench/results/tmp/build/bench/bodyread.js [--calls N] [--rounds R]
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type * as Undici from "@effect/platform-node/Undici"
 import * as Effect from "effect/Effect"
 import { Session } from "node:inspector/promises"
 import * as UndiciHttpClient from "../src/transport/UndiciHttpClient.js"
-import { args, median, round, userJson } from "./lib/common.js"
+import { args, fakeDispatcher, median, round } from "./lib/common.js"
 
 const argv = args()
 const calls = argv.number("calls", 20_000)
 const rounds = argv.number("rounds", 5)
-const body = userJson("active")
 
-/** A dispatcher that answers every request at once, with a fresh body object per response. */
-const fake = {
-  request: () =>
-    Promise.resolve({
-      statusCode: 200,
-      headers: { "content-type": "application/json" },
-      body: { text: () => Promise.resolve(body), on: () => undefined }
-    })
-} as unknown as Undici.Dispatcher
+const fake = fakeDispatcher()
 
 const clients = {
   layerUndici: NodeHttpClient.makeUndici(fake),

@@ -15,7 +15,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import type * as Undici from "@effect/platform-node/Undici"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -27,7 +26,7 @@ import * as Credentials from "../src/services/Credentials.js"
 import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
 import * as Users from "../src/services/Users.js"
 import * as UndiciHttpClient from "../src/transport/UndiciHttpClient.js"
-import { args, median, round, userJson } from "./lib/common.js"
+import { args, fakeDispatcher, median, round, userJson } from "./lib/common.js"
 
 const argv = args()
 const calls = argv.number("calls", 20000)
@@ -53,28 +52,12 @@ const baseline = Effect.sync(() => new Response(active, { status: 200, headers: 
 const base = "http://127.0.0.1:1/api/v0-1"
 const decode = Schema.decodeUnknown(AddUserRes)
 
-const activeBuffer = new TextEncoder().encode(active).buffer
-const unverifiedBuffer = new TextEncoder().encode(unverified).buffer
-
-/** A dispatcher that answers every request at once, with a fresh body object per response. */
-const fakeDispatcher = {
-  request: (options: { readonly method: string }) =>
-    Promise.resolve({
-      statusCode: 200,
-      headers: { "content-type": "application/json" },
-      body: {
-        text: () => Promise.resolve(options.method === "GET" ? active : unverified),
-        arrayBuffer: () => Promise.resolve(options.method === "GET" ? activeBuffer : unverifiedBuffer),
-        on: () => undefined
-      }
-    })
-} as unknown as Undici.Dispatcher
 
 const main = async () => {
   // `stub`: `HttpClient.make` answering a web `Response` (the historical micro); `undici`: the
   // package's `UndiciHttpClient.make` on a dispatcher that answers at once, which keeps the
   // transport's own per-call path (scoped requests, body reads) in the measure.
-  const client = transport === "undici" ? UndiciHttpClient.make(fakeDispatcher) : stub
+  const client = transport === "undici" ? UndiciHttpClient.make(fakeDispatcher()) : stub
   const runtime = ManagedRuntime.make(
     Users.layer.pipe(
       Layer.provide(GlowmarktConfig.layer({

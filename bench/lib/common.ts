@@ -1,6 +1,7 @@
 /**
  * Shared helpers of the benchmarks: statistics, child processes, the machine.
  */
+import type * as Undici from "@effect/platform-node/Undici"
 import { spawn, type ChildProcess } from "node:child_process"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -169,3 +170,26 @@ export const userJson = (status: "active" | "unverified"): string =>
     createdAt: "2025-01-01T10:00:00.000Z",
     updatedAt: "2025-01-01T10:00:00.000Z"
   })
+
+/**
+ * A dispatcher that answers every request at once (no network), with a fresh body object per
+ * response: a GET the active user's JSON, anything else the unverified user's.
+ */
+export const fakeDispatcher = (): Undici.Dispatcher => {
+  const active = userJson("active")
+  const unverified = userJson("unverified")
+  const activeBuffer = new TextEncoder().encode(active).buffer
+  const unverifiedBuffer = new TextEncoder().encode(unverified).buffer
+  return {
+    request: (options: { readonly method: string }) =>
+      Promise.resolve({
+        statusCode: 200,
+        headers: { "content-type": "application/json" },
+        body: {
+          text: () => Promise.resolve(options.method === "GET" ? active : unverified),
+          arrayBuffer: () => Promise.resolve(options.method === "GET" ? activeBuffer : unverifiedBuffer),
+          on: () => undefined
+        }
+      })
+  } as unknown as Undici.Dispatcher
+}
