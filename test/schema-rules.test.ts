@@ -8,9 +8,11 @@
  * is, it is what the single filters must agree with.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as ParseResult from "effect/ParseResult"
+import * as Pretty from "effect/Pretty"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Identifiers from "../src/schema/Identifiers.js"
@@ -98,6 +100,14 @@ const passwordChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>
 const Password = passwordChecks(Schema.Redacted(Schema.String)).pipe(Schema.annotations({ identifier: "Password" }))
 const PasswordFromSelf = passwordChecks(Schema.RedactedFromSelf(Schema.String)).pipe(
   Schema.annotations({ identifier: "Password" })
+)
+
+const tokenChecks = <S extends Schema.Schema<Redacted.Redacted<string>, any>>(self: S) =>
+  self.pipe(Schema.filter((r) => Identifiers.headerValueProblem(Redacted.value(r)) ?? true))
+
+const AuthToken = tokenChecks(Schema.Redacted(Schema.String)).pipe(Schema.annotations({ identifier: "AuthToken" }))
+const AuthTokenFromSelf = tokenChecks(Schema.RedactedFromSelf(Schema.String)).pipe(
+  Schema.annotations({ identifier: "AuthToken" })
 )
 
 const Name = WellFormedString.pipe(
@@ -299,5 +309,63 @@ describe("the rules in one filter agree with one filter per rule", () => {
       }),
       { numRuns: 300 }
     )
+  })
+})
+
+describe("the secrets' schemas: checked as Schema.RedactedFromSelf(Schema.String) checks, passed on as they are", () => {
+  it("AuthToken and AuthTokenFromSelf: same verdict, value and message for any string (decode and encode)", () => {
+    fc.assert(
+      fc.property(anyString, (s) => {
+        sameDecode(AuthToken, Identifiers.AuthToken, s)
+        sameEncode(AuthToken, Identifiers.AuthToken, Redacted.make(s))
+        sameDecode(AuthTokenFromSelf, Identifiers.AuthTokenFromSelf, Redacted.make(s))
+        sameEncode(AuthTokenFromSelf, Identifiers.AuthTokenFromSelf, Redacted.make(s))
+      }),
+      runs
+    )
+  })
+
+  it("a caller's Redacted is decoded and encoded to itself, not to a new Redacted", () => {
+    const fromSelf = [Identifiers.RedactedStringFromSelf, Identifiers.PasswordFromSelf, Identifiers.AuthTokenFromSelf] as const
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }).filter((s) => s.trim() === s && /^[\x21-\x7e]+$/.test(s)), (s) => {
+        const secret = Redacted.make(s)
+        for (const schema of fromSelf) {
+          expect(Schema.decodeUnknownSync(schema)(secret)).toBe(secret)
+          expect(Schema.encodeSync(schema)(secret)).toBe(secret)
+        }
+        // On the wire: the string itself, and back into a Redacted that holds it.
+        for (const schema of [Identifiers.RedactedString, Identifiers.Password, Identifiers.AuthToken] as const) {
+          expect(Schema.encodeSync(schema)(secret)).toBe(s)
+          expect(Redacted.value(Schema.decodeUnknownSync(schema)(s))).toBe(s)
+        }
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it("a Redacted that holds no string is refused, without showing what it holds", () => {
+    for (const held of [42, null, { secret: "hunter2" }, ["hunter2"]]) {
+      const result = Schema.decodeUnknownEither(Identifiers.PasswordFromSelf)(Redacted.make(held))
+      expect(Either.isLeft(result)).toBe(true)
+      if (Either.isLeft(result)) {
+        const text = ParseResult.TreeFormatter.formatErrorSync(result.left)
+        expect(text).toContain("Redacted(<redacted>)")
+        expect(text).not.toContain("hunter2")
+        expect(text).not.toContain("42")
+      }
+    }
+  })
+
+  it("keeps RedactedFromSelf's arbitrary, pretty printer and equivalence", () => {
+    const samples = fc.sample(Arbitrary.make(Identifiers.RedactedStringFromSelf), 50)
+    for (const r of samples) {
+      expect(Redacted.isRedacted(r)).toBe(true)
+      expect(typeof Redacted.value(r)).toBe("string")
+    }
+    expect(Pretty.make(Identifiers.RedactedStringFromSelf)(Redacted.make("hunter2"))).toBe("Redacted(<redacted>)")
+    const equivalent = Schema.equivalence(Identifiers.RedactedStringFromSelf)
+    expect(equivalent(Redacted.make("a"), Redacted.make("a"))).toBe(true)
+    expect(equivalent(Redacted.make("a"), Redacted.make("b"))).toBe(false)
   })
 })

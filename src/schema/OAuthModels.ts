@@ -8,14 +8,14 @@
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { AccountId, PathSegment, UserId } from "./Identifiers.js"
+import { AccountId, PathSegment, RedactedString, UserId } from "./Identifiers.js"
 
 // eslint-disable-next-line no-control-regex
 const headerUnsafe = /[\u0000-\u001f\u007f]/
 
 /** A secret that travels in a header or a form: `Redacted`, non-empty, no control characters. */
 const secret = (identifier: string) =>
-  Schema.Redacted(Schema.String).pipe(
+  RedactedString.pipe(
     Schema.filter((r) => {
       const v = Redacted.value(r)
       return (v.length > 0 && v.length <= 4096 && !headerUnsafe.test(v)) ||

@@ -24,7 +24,7 @@ import * as Schema from "effect/Schema"
 import {
   UnexpectedResponseError
 } from "../schema/GlowmarktError.js"
-import { AccountId, ApplicationId } from "../schema/Identifiers.js"
+import { AccountId, ApplicationId, RedactedStringFromSelf } from "../schema/Identifiers.js"
 import { type OAuthValidAccessTokenRes, OAuthTokenReq } from "../schema/OAuthModels.js"
 import { LoginInput } from "./Auth.js"
 import type { Settings } from "./GlowmarktConfig.js"
@@ -36,7 +36,7 @@ import { loginPayload } from "./internal/login.js"
 
 /** A secret as a caller holds it: `Redacted`, non-empty, bounded, without control characters. */
 const secretFromSelf = (identifier: string) =>
-  Schema.RedactedFromSelf(Schema.String).pipe(
+  RedactedStringFromSelf.pipe(
     Schema.filter((r) => {
       const v = Redacted.value(r)
       // eslint-disable-next-line no-control-regex

@@ -18,7 +18,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { Mpxn } from "../schema/ConsentModels.js"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
-import { ApplicationId, Email, PasswordFromSelf, Username } from "../schema/Identifiers.js"
+import { ApplicationId, Email, PasswordFromSelf, RedactedString, Username } from "../schema/Identifiers.js"
 import { Auth, type IssuedToken, LoginInput } from "../services/Auth.js"
 import { GlowmarktConfig } from "../services/GlowmarktConfig.js"
 import { decodeInput, orConfigured } from "../services/internal/input.js"
@@ -401,7 +401,7 @@ export const connectOAuth = (
     const context = yield* Effect.context<Flows.OAuthStepContext>()
     const engine: Flows.SecretEngine<never, Flows.OAuthStepContext> = {
       step: (_name, _success, effect) => Effect.provide(effect, context),
-      secret: Schema.Redacted(Schema.String)
+      secret: RedactedString
     }
     const { connected, tokens } = yield* Flows.connectOAuth(engine, {
       username: i.username,

@@ -17,6 +17,7 @@ import * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { type GlowmarktError, GlowmarktErrorSchema, InvalidConfigError } from "../../schema/GlowmarktError.js"
+import { RedactedStringFromSelf } from "../../schema/Identifiers.js"
 import type { Auth } from "../../services/Auth.js"
 import type { Accounts } from "../../services/Accounts.js"
 import type { Consent } from "../../services/Consent.js"
@@ -234,7 +235,7 @@ export const household = (p: typeof HouseholdPayload.Type) =>
  * in, opened on the way out (a key that cannot open it fails the decoding).
  */
 const sealedSecret = (secrets: Sealer): Schema.Schema<Redacted.Redacted<string>, string> =>
-  Schema.transformOrFail(Schema.String, Schema.RedactedFromSelf(Schema.String), {
+  Schema.transformOrFail(Schema.String, RedactedStringFromSelf, {
     strict: true,
     decode: (sealed, _, ast) =>
       Option.match(secrets.open(sealed), {
