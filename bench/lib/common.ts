@@ -126,13 +126,16 @@ export const machine = () => {
   }
 }
 
-/** Reads `--name value` / `--flag` style arguments. */
+/** Reads `--name value` / `--flag` style arguments, after any positional ones. */
 export const args = (argv: ReadonlyArray<string> = process.argv.slice(2)) => {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`)
     return i === -1 ? undefined : argv[i + 1]
   }
+  // The arguments before the first `--name`.
+  const first = argv.findIndex((a) => a.startsWith("--"))
   return {
+    positional: first === -1 ? argv : argv.slice(0, first),
     has: (name: string) => argv.includes(`--${name}`),
     get,
     number: (name: string, fallback: number) => {
