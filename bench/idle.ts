@@ -19,26 +19,19 @@
  *
  *   npx tsc -p bench/tsconfig.build.json && node --expose-gc bench/results/tmp/build/bench/idle.js [--calls N] [--rounds R]
  */
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AddUserRes } from "../src/schema/Models.js"
 import * as Credentials from "../src/services/Credentials.js"
-import * as GlowmarktConfig from "../src/services/GlowmarktConfig.js"
-import * as Users from "../src/services/Users.js"
 import * as UndiciHttpClient from "../src/transport/UndiciHttpClient.js"
 import { args, fakeDispatcher, median, round } from "./lib/common.js"
+import { libraryOn, userId } from "./lib/library.js"
 
 const argv = args()
 const calls = argv.number("calls", 2000)
 const rounds = argv.number("rounds", 7)
 
 const base = "http://127.0.0.1:1/api/v0-1"
-const userId = "8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21"
 
 const pauses = {
   "back to back": Effect.void,
@@ -81,19 +74,7 @@ const code = () => {
 const main = async () => {
   const dispatcher = fakeDispatcher()
   const client = UndiciHttpClient.make(dispatcher)
-  const runtime = ManagedRuntime.make(
-    Users.layer.pipe(
-      Layer.provide(GlowmarktConfig.layer({
-        baseUrl: base,
-        applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d",
-        directoryId: "d6f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"
-      })),
-      Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
-    )
-  )
-  const users = await runtime.runPromise(Users.Users)
-  const credential = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "k", secret: "s" }))
-  const password = Redacted.make("correct horse battery staple")
+  const { runtime, users, credential, password } = await libraryOn(client, base)
   const decode = Schema.decodeUnknown(AddUserRes)
   const loads: Record<string, (i: number) => Effect.Effect<unknown, unknown>> = {
     "library getById": () => Effect.provideService(users.getById(userId), Credentials.AdminAuth, credential),

@@ -242,10 +242,9 @@ export type VerificationCode = typeof VerificationCode.Type
  * `Schema.RedactedFromSelf(Schema.String)` makes a new `Redacted` each time it decodes or
  * encodes one, and each is an entry in Effect's registry of redacted values (a `WeakMap`,
  * traced by the collector as an ephemeron): two per `register` (its input checked, its body
- * encoded), 4 % of its CPU hot and 5-18 µs per call on a socket at concurrency 1
- * (BENCHMARKS.md, "The secrets' schemas"). This one decodes and encodes to the value it was
- * given. Its description, arbitrary, pretty printer and equivalence are those of
- * `RedactedFromSelf(String)`.
+ * encoded), 4 % of its CPU back to back (BENCHMARKS.md, "The input check and the secrets'
+ * schemas"). This one decodes and encodes to the value it was given. Its description, arbitrary,
+ * pretty printer and equivalence are those of `RedactedFromSelf(String)`.
  *
  * @category schemas
  * @since 0.1.0
