@@ -24,6 +24,13 @@ import { clientLayer, json, scripted, user } from "./support/scripted.js"
 const admin = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "key-1", secret: "app-secret-xyz" }))
 const pw = Redacted.make("correct horse")
 
+/** A `Redacted` whose value was wiped (`Redacted.value` throws on it). */
+const wiped = (value: string): Redacted.Redacted<string> => {
+  const r = Redacted.make(value)
+  Redacted.unsafeWipe(r)
+  return r
+}
+
 /** A session holding a fixed token, for `changeUsername` (it sends nothing to open). */
 const fixedSession: Session.Service = {
   applicationId: "app-1" as Session.Service["applicationId"],
@@ -58,6 +65,9 @@ describe("values that reach a header", () => {
     ["a token with a lone surrogate", "token", (_, a) => a.check(Redacted.make("tok\uD800"))],
     ["a token that is not a string", "token", (_, a) => a.check(Redacted.make(42 as any))],
     ["a token that is not Redacted", "token", (_, a) => a.check("tok" as any)],
+    ["a wiped Redacted token", "token", (_, a) => a.check(wiped("tok"))],
+    ["a wiped Redacted password", "password", (_, a) => a.login({ username: "a@b.co", password: wiped("correct horse") })],
+    ["a wiped Redacted password to register", "password", (u) => u.register({ name: "A", username: "a@b.co", email: "a@b.co", password: wiped("correct horse") })],
     ["an applicationId per call with an emoji", "applicationId", (_, a) => a.login({ username: "a@b.co", password: pw, applicationId: "app\u{1F600}" })],
     ["an applicationId per call with a C1 control", "applicationId", (_, a) => a.check(Redacted.make("tok"), { applicationId: "app\u0085" })],
     ["a null applicationId per call", "applicationId", (_, a) => a.check(Redacted.make("tok"), { applicationId: null as any })]
@@ -328,7 +338,8 @@ describe("the flows", () => {
         [(d) => d.submitCode({ kind: "nope" as any, username: "a@b.co" }, "1234"), "kind"],
         [(d) => d.submitCode({ kind: "registration", username: "a@b.co", applicationId: "app\u{1F600}" }, "1234"), "applicationId"],
         [(d) => d.startPasswordReset({ username: "a@b.co", newPassword: pw, nonce: 42 as any }), "nonce"],
-        [(d) => d.startRegistration({ name: "A", username: "a@b.co", email: "a@b.co", password: Redacted.make(" ") }), "password"]
+        [(d) => d.startRegistration({ name: "A", username: "a@b.co", email: "a@b.co", password: Redacted.make(" ") }), "password"],
+        [(d) => d.startRegistration({ name: "A", username: "a@b.co", email: "a@b.co", password: wiped("correct horse") }), "password"]
       ]
       for (const [run, field] of cases) {
         const error = yield* Effect.flatMap(DurableOnboarding.DurableOnboarding, run).pipe(Effect.flip, Effect.provide(layer))

@@ -357,6 +357,33 @@ describe("the secrets' schemas: checked as Schema.RedactedFromSelf(Schema.String
     }
   })
 
+  it("a wiped or forged Redacted is refused, not thrown", () => {
+    const wiped = Redacted.make("hunter2")
+    Redacted.unsafeWipe(wiped)
+    // Has the Redacted type id (through its prototype) but is not in Effect's registry.
+    const forged = Object.create(Redacted.make("hunter2"))
+    const schemas: ReadonlyArray<Schema.Schema<Redacted.Redacted<string>, any>> = [
+      Identifiers.RedactedStringFromSelf,
+      Identifiers.PasswordFromSelf,
+      Identifiers.AuthTokenFromSelf,
+      Identifiers.RedactedString,
+      Identifiers.Password,
+      Identifiers.AuthToken
+    ]
+    for (const held of [wiped, forged]) {
+      for (const schema of schemas) {
+        const decoded = Schema.decodeUnknownEither(Schema.typeSchema(schema))(held)
+        expect(Either.isLeft(decoded)).toBe(true)
+        expect(Schema.is(schema)(held)).toBe(false)
+        const encoded = Schema.encodeUnknownEither(schema)(held)
+        expect(Either.isLeft(encoded)).toBe(true)
+        if (Either.isLeft(encoded)) {
+          expect(ParseResult.TreeFormatter.formatErrorSync(encoded.left)).not.toContain("hunter2")
+        }
+      }
+    }
+  })
+
   it("keeps RedactedFromSelf's arbitrary, pretty printer and equivalence", () => {
     const samples = fc.sample(Arbitrary.make(Identifiers.RedactedStringFromSelf), 50)
     for (const r of samples) {

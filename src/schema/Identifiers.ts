@@ -237,6 +237,19 @@ export const VerificationCode = Schema.Trim.pipe(
 export type VerificationCode = typeof VerificationCode.Type
 
 /**
+ * What a `Redacted` holds, or `undefined` when it holds nothing: `Redacted.value` throws on one
+ * that was wiped (`Redacted.unsafeWipe`) or that carries the type id without being in Effect's
+ * registry, and a guard must refuse it, not throw.
+ */
+const heldValue = (r: Redacted.Redacted<unknown>): unknown => {
+  try {
+    return Redacted.value(r)
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * A secret string as a caller holds it, `Redacted`: checked, and passed on as it is.
  *
  * `Schema.RedactedFromSelf(Schema.String)` makes a new `Redacted` each time it decodes or
@@ -250,7 +263,7 @@ export type VerificationCode = typeof VerificationCode.Type
  * @since 0.1.0
  */
 export const RedactedStringFromSelf: Schema.Schema<Redacted.Redacted<string>> = Schema.declare(
-  (u: unknown): u is Redacted.Redacted<string> => Redacted.isRedacted(u) && typeof Redacted.value(u) === "string",
+  (u: unknown): u is Redacted.Redacted<string> => Redacted.isRedacted(u) && typeof heldValue(u) === "string",
   {
     description: "Redacted(<redacted>)",
     pretty: () => () => "Redacted(<redacted>)",
