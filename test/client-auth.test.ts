@@ -124,6 +124,22 @@ describe("auth matrix", () => {
     for (const result of bad) expect(result).toMatchObject({ _tag: "Left", left: { _tag: "InvalidConfigError" } })
   })
 
+  it("a wiped Redacted secret or token is refused when built, not thrown", () => {
+    const wiped = (value: string) => {
+      const r = Redacted.make(value)
+      Redacted.unsafeWipe(r)
+      return r
+    }
+    const built = [
+      ["AppKeys.secret", () => Credentials.AdminCredential.appKeys({ keyId: "k", secret: wiped("s3cret") })],
+      ["OrganisationKeys.secret", () => Credentials.AdminCredential.organisationKeys({ applicationId: "app", keyId: "k", secret: wiped("s3cret") })],
+      ["DeveloperToken.token", () => Credentials.AdminCredential.developerToken({ applicationId: "app", token: wiped("s3cret") })]
+    ] as const
+    for (const [setting, build] of built) {
+      expect(build()).toMatchObject({ _tag: "Left", left: { _tag: "InvalidConfigError", setting } })
+    }
+  })
+
   it.effect("admin credentials come from the environment, secrets redacted", () =>
     Effect.gen(function*() {
       const { ConfigProvider } = yield* Effect.promise(() => import("effect"))

@@ -60,6 +60,10 @@ describe("CodeSource", () => {
       const bad = yield* Effect.flip(registry.submit("early@example.com", "12a4"))
       expect(bad).toMatchObject({ _tag: "InvalidInputError", field: "code" })
       expect(bad.message).not.toContain("12a4")
+      // A wiped Redacted holds nothing: refused the same way, not thrown.
+      const wipedCode = Redacted.make("3333")
+      Redacted.unsafeWipe(wipedCode)
+      expect(yield* Effect.flip(registry.submit("early@example.com", wipedCode))).toMatchObject({ _tag: "InvalidInputError", field: "code" })
     }))
 
   it.effect("registry: a flow that gives up leaves nothing behind", () =>

@@ -10,6 +10,7 @@
 import * as Equivalence from "effect/Equivalence"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { heldValue } from "./internal/redacted.js"
 
 // Control characters (C0, DEL, C1) never belong in an identifier, a header or a path.
 // eslint-disable-next-line no-control-regex
@@ -235,19 +236,6 @@ export const VerificationCode = Schema.Trim.pipe(
 )
 /** @category models @since 0.1.0 */
 export type VerificationCode = typeof VerificationCode.Type
-
-/**
- * What a `Redacted` holds, or `undefined` when it holds nothing: `Redacted.value` throws on one
- * that was wiped (`Redacted.unsafeWipe`) or that carries the type id without being in Effect's
- * registry, and a guard must refuse it, not throw.
- */
-const heldValue = (r: Redacted.Redacted<unknown>): unknown => {
-  try {
-    return Redacted.value(r)
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * A secret string as a caller holds it, `Redacted`: checked, and passed on as it is.

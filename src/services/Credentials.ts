@@ -31,6 +31,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InvalidConfigError } from "../schema/GlowmarktError.js"
 import { ApplicationId, headerValueProblem } from "../schema/Identifiers.js"
+import { heldValue } from "../schema/internal/redacted.js"
 
 /**
  * An admin credential: one of the three alternatives the User System accepts.
@@ -68,7 +69,8 @@ const headerString = (setting: string, value: unknown): Checked<string> => {
 /** A secret given as a string or a `Redacted` string, checked as a header value. */
 const secretOf = (setting: string, value: unknown): Checked<Redacted.Redacted<string>> => {
   const redacted = Redacted.isRedacted(value)
-  const inner: unknown = redacted ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  // A wiped `Redacted` holds nothing: refused like any other non-string.
+  const inner: unknown = redacted ? heldValue(value as Redacted.Redacted<unknown>) : value
   if (typeof inner !== "string") return refuse(setting, "must be a string or a Redacted string")
   const problem = headerValueProblem(inner)
   if (problem !== undefined) return refuse(setting, problem)

@@ -30,6 +30,7 @@ import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { InvalidInputError } from "../schema/GlowmarktError.js"
 import { Username } from "../schema/Identifiers.js"
+import { heldValue } from "../schema/internal/redacted.js"
 import { decodeInput } from "../services/internal/input.js"
 import { CodeNotReceivedError, type NotReceivedReason, type Purpose } from "./FlowError.js"
 
@@ -374,7 +375,7 @@ export const makeRegistry: Effect.Effect<Registry> = Effect.gen(function*() {
     Effect.gen(function*() {
       // Checked at run time too: the host passes what its user typed, from untyped code.
       const key: string = (yield* decodeInput("submitCode", SubmitInput, { username })).username
-      const given: unknown = Redacted.isRedacted(code) ? Redacted.value(code as Redacted.Redacted<unknown>) : code
+      const given: unknown = Redacted.isRedacted(code) ? heldValue(code as Redacted.Redacted<unknown>) : code
       if (typeof given !== "string" || !/^[0-9]{4}$/.test(given.trim())) {
         return yield* new InvalidInputError({ operation: "submitCode", field: "code", problem: "must be exactly 4 digits" })
       }
