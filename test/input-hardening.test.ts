@@ -179,6 +179,7 @@ describe("a caller's own UserSession", () => {
         [{ token: Effect.succeed(Redacted.make("tok\u{1F600}") as AuthToken) }, "session.token"],
         [{ token: Effect.succeed(Redacted.make(" ") as AuthToken) }, "session.token"],
         [{ token: Effect.succeed(42 as any) }, "session.token"],
+        [{ token: Effect.succeed(wiped("session-token") as AuthToken) }, "session.token"],
         [{ applicationId: "app\u0085" as Session.Service["applicationId"] }, "session.applicationId"]
       ]
       for (const [override, field] of cases) {

@@ -10,13 +10,15 @@ import * as Redacted from "effect/Redacted"
 import type { OperationId } from "../../schema/GlowmarktApi.js"
 import { InvalidInputError, TokenRejectedError } from "../../schema/GlowmarktError.js"
 import { type AuthToken, headerValueProblem } from "../../schema/Identifiers.js"
+import { heldValue } from "../../schema/internal/redacted.js"
 import { type SessionError, UserSession } from "../Session.js"
 import { call, type CallContext } from "./call.js"
 import { SessionToken } from "./client.js"
 import type { Mapped, RawError, Subject } from "./edge.js"
 
 const checkHeader = (field: string, value: unknown): readonly [string, string] | undefined => {
-  const inner: unknown = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  // A wiped `Redacted` holds nothing: refused like any other non-string.
+  const inner: unknown = Redacted.isRedacted(value) ? heldValue(value as Redacted.Redacted<unknown>) : value
   if (typeof inner !== "string") return [field, "must be a string"]
   const problem = headerValueProblem(inner)
   return problem === undefined ? undefined : [field, problem]
