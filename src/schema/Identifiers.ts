@@ -250,7 +250,7 @@ export type VerificationCode = typeof VerificationCode.Type
  * @category schemas
  * @since 0.1.0
  */
-export const RedactedStringFromSelf: Schema.Schema<Redacted.Redacted<string>> = Schema.declare(
+export const RedactedStringFromSelf = Schema.declare(
   (u: unknown): u is Redacted.Redacted<string> => Redacted.isRedacted(u) && typeof heldValue(u) === "string",
   {
     description: "Redacted(<redacted>)",
@@ -267,7 +267,7 @@ export const RedactedStringFromSelf: Schema.Schema<Redacted.Redacted<string>> = 
  * @category schemas
  * @since 0.1.0
  */
-export const RedactedString: Schema.Schema<Redacted.Redacted<string>, string> = Schema.transform(
+export const RedactedString = Schema.transform(
   Schema.String,
   RedactedStringFromSelf,
   { strict: true, decode: (s) => Redacted.make(s), encode: (r) => Redacted.value(r) }
