@@ -16,14 +16,11 @@
  * BEFORE and AFTER are git revisions (AFTER: HEAD). Each `--repeats` is a fresh pair of runs.
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Redacted from "effect/Redacted"
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, rmSync } from "node:fs"
 import * as path from "node:path"
 import { args, benchDir, median, round, startServer } from "./lib/common.js"
+import { libraryFrom, userId } from "./lib/library.js"
 
 const argv = args()
 const [before, after = "HEAD"] = argv.positional
@@ -76,20 +73,8 @@ const load = async (name: string, dir: string, baseUrl: string): Promise<Build> 
   const UndiciHttpClient: typeof import("../src/transport/UndiciHttpClient.js") = await import(
     path.join(dist, "transport", "UndiciHttpClient.js")
   )
-  const runtime = ManagedRuntime.make(
-    Users.layer.pipe(
-      Layer.provide(GlowmarktConfig.layer({
-        baseUrl,
-        applicationId: "b0f1b774-a586-4f72-9edd-27ead8aa7a8d",
-        directoryId: "d6f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"
-      })),
-      Layer.provide(UndiciHttpClient.layer)
-    )
-  )
-  const users = await runtime.runPromise(Users.Users)
-  const credential = Either.getOrThrow(Credentials.AdminCredential.appKeys({ keyId: "bench-key", secret: "bench-secret" }))
-  const password = Redacted.make("correct horse battery staple")
-  const getById = Effect.provideService(users.getById("8f0f7d3e-6a0c-4b1e-9d55-2f6c1f4b9a21"), Credentials.AdminAuth, credential)
+  const { credential, password, runtime, users } = await libraryFrom({ Users, Credentials, GlowmarktConfig }, UndiciHttpClient.layer, baseUrl)
+  const getById = Effect.provideService(users.getById(userId), Credentials.AdminAuth, credential)
   const register = Effect.suspend(() => {
     const i = registered++
     return users.register({ name: "Bench User", username: `user${i}@example.com`, email: `user${i}@example.com`, password })
