@@ -72,7 +72,8 @@ describe("the deadline aborts the request", () => {
   it.scoped("a request sent after its attempt's deadline has passed is aborted, not left to hang", () =>
     Effect.gen(function*() {
       const server = yield* scripted(() => "hang")
-      // A caller's middleware that takes longer than the timeout before the request is sent.
+      // A caller's middleware that takes longer than the timeout before the request is sent; its
+      // sleep is on the TestClock (moved below), no real time passes.
       const client = yield* Layer.build(clientOn(server.baseUrl, (http) =>
         HttpClient.mapRequestEffect(http, (request) => Effect.as(Effect.sleep("6 seconds"), request))))
       const fiber = yield* getById.pipe(Effect.provide(client), Effect.flip, Effect.fork)

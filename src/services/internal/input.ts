@@ -41,8 +41,8 @@ const inputOptions: ParseOptions = { errors: "first", onExcessProperty: "ignore"
  *
  * An `Either` (an `Effect` too: `yield*` and the combinators take it), not an `Effect`: every
  * input schema is synchronous, and the `Effect` of `Schema.decodeUnknown` with its `mapError`
- * cost 15-25 µs per call on a socket at concurrency 1, for getById alone (BENCHMARKS.md, "The
- * input check").
+ * cost getById 13 of its 79 µs back to back (BENCHMARKS.md, "The input check and the secrets'
+ * schemas").
  */
 export const decodeInput = <A, I>(
   operation: string,
